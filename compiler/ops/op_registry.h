@@ -1,0 +1,35 @@
+// The op registry: every op graphc knows, declared once per op family.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "compiler/ops/op_schema.h"
+
+namespace graphc::ops {
+
+class OpRegistry {
+ public:
+  /// The registry of all built-in ops.
+  static const OpRegistry& global();
+
+  void add(OpSchema schema);
+  void add(OpBuilder&& builder) { add(std::move(builder).build()); }
+  /// Null for an unknown op.
+  const OpSchema* find(const std::string& op) const;
+  std::vector<std::string> names() const;
+
+ private:
+  std::map<std::string, OpSchema> schemas_;
+};
+
+// One registration function per op family file.
+void register_graph_ops(OpRegistry& r);        // graph_ops.cc: Placeholder, Const, Variable, Identity
+void register_elementwise_ops(OpRegistry& r);  // elementwise_ops.cc: unary/binary math, activations, Cast
+void register_linalg_ops(OpRegistry& r);       // linalg_ops.cc: MatMul, Dense
+void register_nn_ops(OpRegistry& r);           // nn_ops.cc: Conv2D, pooling, BatchNorm, LayerNorm, Softmax
+void register_reduce_ops(OpRegistry& r);       // reduce_ops.cc: ReduceSum/Mean/Max
+void register_shape_ops(OpRegistry& r);        // shape_ops.cc: Reshape, Transpose, Concat, Split, Slice, Gather, Flatten, Pad
+
+}  // namespace graphc::ops

@@ -1,0 +1,76 @@
+// The kernel interface and the registry that creates kernels by op name.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "graphc/tensor.h"
+#include "runtime/core/attr_map.h"
+
+namespace graphc {
+
+/// One op's computation, created once per step when a module loads. run() is
+/// const and may be called from several sessions at once; every buffer it
+/// writes is an output the executor preallocated with the static type the
+/// compiler inferred.
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  virtual void run(std::span<const Tensor* const> inputs, std::span<Tensor* const> outputs) const = 0;
+};
+
+/// What a kernel factory sees: the step's op, attributes (complete, defaults
+/// filled in) and the static types of its inputs and outputs.
+struct KernelSpec {
+  const AttrMap& attrs;
+  std::span<const TensorType> inputs;
+  std::span<const TensorType> outputs;
+
+  const std::string& node() const { return attrs.node(); }
+  const std::string& op() const { return attrs.op(); }
+};
+
+using KernelFactory = std::function<std::unique_ptr<Kernel>(const KernelSpec&)>;
+
+/// Kernel factories by op name. `reference()` holds the plain, obviously
+/// correct kernel of every op: the oracle optimised kernels are tested against.
+class KernelRegistry {
+ public:
+  static const KernelRegistry& reference();
+
+  void add(const std::string& op, KernelFactory factory);
+  /// Null when no kernel is registered for `op`.
+  const KernelFactory* find(const std::string& op) const;
+  /// Creates the kernel for a step; throws graphc::Error naming the node.
+  std::unique_ptr<Kernel> create(const KernelSpec& spec) const;
+
+  std::vector<std::string> ops() const;
+
+ private:
+  std::map<std::string, KernelFactory> factories_;
+};
+
+/// A kernel defined by a function, for ops whose kernel needs no state
+/// beyond the spec it was created from.
+template <class Fn>
+class FunctionKernel final : public Kernel {
+ public:
+  explicit FunctionKernel(Fn fn) : fn_(std::move(fn)) {}
+  void run(std::span<const Tensor* const> inputs, std::span<Tensor* const> outputs) const override {
+    fn_(inputs, outputs);
+  }
+
+ private:
+  Fn fn_;
+};
+
+template <class Fn>
+std::unique_ptr<Kernel> make_kernel(Fn fn) {
+  return std::make_unique<FunctionKernel<Fn>>(std::move(fn));
+}
+
+}  // namespace graphc

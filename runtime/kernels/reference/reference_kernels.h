@@ -1,0 +1,21 @@
+// The reference kernels: plain, obviously correct loops for every op. They
+// are the oracle optimised kernels are tested against and the fallback for
+// any shape or dtype an optimised library does not handle.
+#pragma once
+
+#include "runtime/core/kernel.h"
+
+namespace graphc {
+
+/// Registers every reference kernel (called once by KernelRegistry::reference()).
+void register_reference_kernels(KernelRegistry& r);
+
+// One registration function per op family file in this folder.
+void register_reference_graph_kernels(KernelRegistry& r);        // graph_kernels.cc: Identity
+void register_reference_elementwise_kernels(KernelRegistry& r);  // elementwise_kernels.cc
+void register_reference_linalg_kernels(KernelRegistry& r);       // linalg_kernels.cc: MatMul, Dense
+void register_reference_nn_kernels(KernelRegistry& r);           // nn_kernels.cc
+void register_reference_reduce_kernels(KernelRegistry& r);       // reduce_kernels.cc
+void register_reference_shape_kernels(KernelRegistry& r);        // shape_kernels.cc
+
+}  // namespace graphc

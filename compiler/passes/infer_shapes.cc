@@ -1,0 +1,54 @@
+// infer-shapes: walks the graph in topological order and asks each op's
+// schema for its output types, given the input types and, where an input is
+// a constant, its value. After this pass every value has a static type with
+// no unknown dims.
+#include <fmt/format.h>
+
+#include "compiler/ops/op_registry.h"
+#include "compiler/passes/constant_value.h"
+#include "compiler/passes/pass.h"
+#include "graphc/error.h"
+
+namespace graphc::passes {
+
+bool infer_shapes(ir::Graph& graph, PassContext& ctx) {
+  const auto& registry = ops::OpRegistry::global();
+  bool changed = false;
+  for (ir::Node* n : graph.topological_order()) {
+    const ops::OpSchema* schema = registry.find(n->op());
+    if (schema == nullptr) throw Error::at_node(n->name(), n->op(), "unknown op");
+    std::vector<TensorType> types;
+    std::vector<std::optional<Tensor>> constants;
+    for (const ir::Value* v : n->inputs()) {
+      types.push_back(v->type());
+      constants.push_back(constant_value(v));
+    }
+    std::vector<const Tensor*> constant_ptrs;
+    for (const auto& c : constants) constant_ptrs.push_back(c ? &*c : nullptr);
+    ops::InferContext infer_ctx(n->attrs(), std::move(types), std::move(constant_ptrs));
+    std::vector<TensorType> outputs = schema->infer(infer_ctx);
+    if (outputs.size() != n->num_outputs()) {
+      infer_ctx.fail(fmt::format("internal error: shape function gave {} outputs, the node has {}", outputs.size(),
+                                 n->num_outputs()));
+    }
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      for (size_t d = 0; d < outputs[i].shape.size(); ++d) {
+        if (outputs[i].shape[d] >= 0) continue;
+        if (n->op() == "Placeholder") {
+          infer_ctx.fail(fmt::format("dim {} of shape {} is unknown; give it with --shape {}=<dims, e.g. 1x784> or "
+                                     "by feeding an input",
+                                     d, shape_to_string(outputs[i].shape), n->name()));
+        }
+        infer_ctx.fail(fmt::format("inferred shape {} has a negative dim", shape_to_string(outputs[i].shape)));
+      }
+      ir::Value* v = n->output(i);
+      if (!v->has_type() || v->type() != outputs[i]) changed = true;
+      v->set_type(std::move(outputs[i]));
+      v->mark_typed();
+    }
+  }
+  ctx.types_inferred = true;
+  return changed;
+}
+
+}  // namespace graphc::passes

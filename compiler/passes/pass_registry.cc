@@ -1,0 +1,24 @@
+// The table of passes: name, one-line summary, entry point.
+#include "compiler/passes/pass.h"
+
+namespace graphc::passes {
+
+const std::vector<PassInfo>& all_passes() {
+  static const std::vector<PassInfo> passes = {
+      {"verify", "check the IR's structural invariants", verify},
+      {"infer-shapes", "give every value a static type from the op schemas", infer_shapes},
+      {"fold-constants", "evaluate nodes whose inputs are all constants", fold_constants},
+      {"cse", "merge nodes with the same op, attributes and inputs", eliminate_common_subexpressions},
+      {"dce", "remove nodes no signature output depends on", eliminate_dead_code},
+  };
+  return passes;
+}
+
+const PassInfo* find_pass(std::string_view name) {
+  for (const auto& p : all_passes()) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace graphc::passes

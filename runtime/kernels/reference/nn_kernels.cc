@@ -1,0 +1,332 @@
+// Reference kernels of the neural-network ops: Conv2D, pooling,
+// normalisation and softmax, all f32 and NCHW.
+//
+// Sliding windows are direct loops over output positions that skip taps
+// falling into the padding. Convolution dot products accumulate in float
+// (like MatMul); means, variances and softmax sums accumulate in double.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+#include "runtime/core/shape_rules.h"
+#include "runtime/kernels/reference/reference_kernels.h"
+#include "runtime/kernels/reference/spec_checks.h"
+
+namespace graphc {
+namespace {
+
+/// The geometry of a 2-D sliding window over an [N, C, H, W] input: tap
+/// (kh, kw) of output (oh, ow) reads input row oh·stride_h − pad_top +
+/// kh·dilation_h (and likewise for columns), unless that lies outside.
+struct Window {
+  int64_t batch = 0, channels = 0, in_h = 0, in_w = 0;
+  int64_t kernel_h = 0, kernel_w = 0;
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t dilation_h = 1, dilation_w = 1;
+  int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+  int64_t out_h = 0, out_w = 0;
+
+  int64_t row(int64_t oh, int64_t kh) const { return oh * stride_h - pad_top + kh * dilation_h; }
+  int64_t col(int64_t ow, int64_t kw) const { return ow * stride_w - pad_left + kw * dilation_w; }
+  bool inside(int64_t ih, int64_t iw) const { return ih >= 0 && ih < in_h && iw >= 0 && iw < in_w; }
+};
+
+/// Reads the window attributes (`strides`, `pads`, and `dilations` when the
+/// op has them) for a kernel of kernel_h × kernel_w over input 0 and computes
+/// the output size; fails when the window does not fit.
+Window window_of(const KernelSpec& spec, int64_t kernel_h, int64_t kernel_w, bool ceil_mode) {
+  const Shape& x = spec.inputs[0].shape;
+  if (x.size() != 4) fail(spec, fmt::format("x must be [N,C,H,W], found {}", spec.inputs[0].to_string()));
+  std::vector<int64_t> strides = ints_attr(spec, "strides", 2, 1);
+  std::vector<int64_t> pads = ints_attr(spec, "pads", 4, 0);
+  std::vector<int64_t> dilations =
+      spec.attrs.has("dilations") ? ints_attr(spec, "dilations", 2, 1) : std::vector<int64_t>{1, 1};
+  Window w{x[0],       x[1],         x[2],         x[3],    kernel_h, kernel_w, strides[0],
+           strides[1], dilations[0], dilations[1], pads[0], pads[1],  pads[2],  pads[3]};
+  w.out_h = window_output_size(w.in_h, kernel_h, w.stride_h, w.pad_top, w.pad_bottom, w.dilation_h, ceil_mode);
+  w.out_w = window_output_size(w.in_w, kernel_w, w.stride_w, w.pad_left, w.pad_right, w.dilation_w, ceil_mode);
+  if (w.out_h < 1 || w.out_w < 1) {
+    fail(spec, fmt::format("a {}x{} window (dilations [{},{}], pads [{}]) does not fit input {}", kernel_h, kernel_w,
+                           w.dilation_h, w.dilation_w, fmt::join(pads, ","), spec.inputs[0].to_string()));
+  }
+  return w;
+}
+
+/// Conv2D: y[n,o] = b[o] + Σ over the group's input channels c and taps of
+/// x[n,c] · w[o,c−group start], with zero padding.
+class Conv2DKernel final : public Kernel {
+ public:
+  explicit Conv2DKernel(const KernelSpec& spec) {
+    const Shape& w = spec.inputs[1].shape;
+    if (w.size() != 4) fail(spec, fmt::format("w must be [O,C/groups,KH,KW], found {}", spec.inputs[1].to_string()));
+    window_ = window_of(spec, w[2], w[3], false);
+    groups_ = spec.attrs.get_int("groups");
+    out_channels_ = w[0];
+    if (groups_ < 1 || window_.channels % groups_ != 0 || out_channels_ % groups_ != 0 ||
+        w[1] * groups_ != window_.channels) {
+      fail(spec, fmt::format("groups = {} does not fit x {} and w {} (C and O must divide by groups, "
+                             "w[1] must be C/groups)",
+                             groups_, spec.inputs[0].to_string(), spec.inputs[1].to_string()));
+    }
+    if (spec.inputs.size() == 3) expect_input_shape(spec, 2, {out_channels_}, "[O] for the bias");
+    expect_output_type(spec, 0, {DType::f32, {window_.batch, out_channels_, window_.out_h, window_.out_w}});
+  }
+
+  void run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const override {
+    const Window& g = window_;
+    const float* x = in[0]->data<float>();
+    const float* w = in[1]->data<float>();
+    const float* bias = in.size() == 3 ? in[2]->data<float>() : nullptr;
+    float* y = out[0]->data<float>();
+    int64_t group_in = g.channels / groups_;
+    int64_t group_out = out_channels_ / groups_;
+    for (int64_t n = 0; n < g.batch; ++n) {
+      for (int64_t o = 0; o < out_channels_; ++o) {
+        int64_t first_channel = o / group_out * group_in;
+        for (int64_t oh = 0; oh < g.out_h; ++oh) {
+          for (int64_t ow = 0; ow < g.out_w; ++ow) {
+            float sum = bias != nullptr ? bias[o] : 0.0f;
+            for (int64_t c = 0; c < group_in; ++c) {
+              const float* plane = x + ((n * g.channels + first_channel + c) * g.in_h) * g.in_w;
+              const float* taps = w + (o * group_in + c) * g.kernel_h * g.kernel_w;
+              for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
+                for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
+                  int64_t ih = g.row(oh, kh), iw = g.col(ow, kw);
+                  if (g.inside(ih, iw)) sum += plane[ih * g.in_w + iw] * taps[kh * g.kernel_w + kw];
+                }
+              }
+            }
+            *y++ = sum;
+          }
+        }
+      }
+    }
+  }
+
+ private:
+  Window window_;
+  int64_t groups_ = 1;
+  int64_t out_channels_ = 0;
+};
+
+/// MaxPool and AvgPool. Every pad is smaller than the kernel, so every
+/// window overlaps the input. The average divides by the taps inside the
+/// input, or with count_include_pad by the taps inside the padded input
+/// (taps past the end padding, which ceil_mode can add, never count).
+class PoolKernel final : public Kernel {
+ public:
+  enum class Kind { max, average };
+
+  PoolKernel(const KernelSpec& spec, Kind kind) : kind_(kind) {
+    std::vector<int64_t> kernel = ints_attr(spec, "kernel", 2, 1);
+    window_ = window_of(spec, kernel[0], kernel[1], spec.attrs.get_bool("ceil_mode"));
+    if (window_.pad_top >= kernel[0] || window_.pad_bottom >= kernel[0] || window_.pad_left >= kernel[1] ||
+        window_.pad_right >= kernel[1]) {
+      fail(spec, fmt::format("pads [{},{},{},{}] must be smaller than the kernel [{},{}]", window_.pad_top,
+                             window_.pad_left, window_.pad_bottom, window_.pad_right, kernel[0], kernel[1]));
+    }
+    count_include_pad_ = kind == Kind::average && spec.attrs.get_bool("count_include_pad");
+    expect_output_type(spec, 0, {DType::f32, {window_.batch, window_.channels, window_.out_h, window_.out_w}});
+  }
+
+  void run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const override {
+    const Window& g = window_;
+    const float* x = in[0]->data<float>();
+    float* y = out[0]->data<float>();
+    for (int64_t plane = 0; plane < g.batch * g.channels; ++plane, x += g.in_h * g.in_w) {
+      for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          float max = -std::numeric_limits<float>::infinity();
+          double sum = 0.0;
+          int64_t count = 0;
+          for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
+            for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
+              int64_t ih = g.row(oh, kh), iw = g.col(ow, kw);
+              if (!g.inside(ih, iw)) continue;
+              float v = x[ih * g.in_w + iw];
+              if (v > max || std::isnan(v)) max = v;
+              sum += v;
+              ++count;
+            }
+          }
+          if (kind_ == Kind::max) {
+            *y++ = max;
+          } else {
+            *y++ = static_cast<float>(sum / static_cast<double>(count_include_pad_ ? padded_taps(oh, ow) : count));
+          }
+        }
+      }
+    }
+  }
+
+ private:
+  /// The taps of window (oh, ow) inside the padded input.
+  int64_t padded_taps(int64_t oh, int64_t ow) const {
+    const Window& g = window_;
+    int64_t rows = std::min(g.row(oh, g.kernel_h), g.in_h + g.pad_bottom) - g.row(oh, 0);
+    int64_t cols = std::min(g.col(ow, g.kernel_w), g.in_w + g.pad_right) - g.col(ow, 0);
+    return rows * cols;
+  }
+
+  Kind kind_;
+  Window window_;
+  bool count_include_pad_ = false;
+};
+
+/// Mean over the spatial dims of [N, C, ...] into [N, C, 1, ...].
+class GlobalAvgPoolKernel final : public Kernel {
+ public:
+  explicit GlobalAvgPoolKernel(const KernelSpec& spec) {
+    expect_min_rank(spec, 0, 3);
+    const Shape& x = spec.inputs[0].shape;
+    Shape out(x.size(), 1);
+    out[0] = x[0];
+    out[1] = x[1];
+    expect_output_type(spec, 0, {DType::f32, out});
+    planes_ = x[0] * x[1];
+    plane_size_ = num_elements(x) / std::max<int64_t>(planes_, 1);
+  }
+
+  void run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const override {
+    const float* x = in[0]->data<float>();
+    float* y = out[0]->data<float>();
+    for (int64_t p = 0; p < planes_; ++p) {
+      double sum = 0.0;
+      for (int64_t i = 0; i < plane_size_; ++i) sum += x[p * plane_size_ + i];
+      y[p] = static_cast<float>(sum / static_cast<double>(plane_size_));
+    }
+  }
+
+ private:
+  int64_t planes_ = 0;
+  int64_t plane_size_ = 0;
+};
+
+/// Inference BatchNorm: y = (x − mean[c]) / √(var[c] + ε) · scale[c] + bias[c].
+class BatchNormKernel final : public Kernel {
+ public:
+  explicit BatchNormKernel(const KernelSpec& spec) : epsilon_(non_negative_float_attr(spec, "epsilon")) {
+    expect_min_rank(spec, 0, 2);
+    const Shape& x = spec.inputs[0].shape;
+    static const char* const kNames[] = {"scale", "bias", "mean", "var"};
+    for (size_t i = 1; i < 5; ++i) expect_input_shape(spec, i, {x[1]}, fmt::format("[C] for {}", kNames[i - 1]));
+    expect_output_type(spec, 0, spec.inputs[0]);
+    batch_ = x[0];
+    channels_ = x[1];
+    plane_size_ = num_elements(Shape(x.begin() + 2, x.end()));
+  }
+
+  void run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const override {
+    const float* x = in[0]->data<float>();
+    const float* scale = in[1]->data<float>();
+    const float* bias = in[2]->data<float>();
+    const float* mean = in[3]->data<float>();
+    const float* var = in[4]->data<float>();
+    float* y = out[0]->data<float>();
+    for (int64_t n = 0; n < batch_; ++n) {
+      for (int64_t c = 0; c < channels_; ++c) {
+        float factor = scale[c] / std::sqrt(var[c] + epsilon_);
+        for (int64_t i = 0; i < plane_size_; ++i, ++x, ++y) *y = (*x - mean[c]) * factor + bias[c];
+      }
+    }
+  }
+
+ private:
+  float epsilon_;
+  int64_t batch_ = 0, channels_ = 0, plane_size_ = 0;
+};
+
+/// LayerNorm over the trailing dims from `axis`: each row of `size` elements
+/// is normalised to mean 0 and (population) variance 1, then scaled and
+/// shifted elementwise.
+class LayerNormKernel final : public Kernel {
+ public:
+  explicit LayerNormKernel(const KernelSpec& spec) : epsilon_(non_negative_float_attr(spec, "epsilon")) {
+    expect_min_rank(spec, 0, 1);
+    const Shape& x = spec.inputs[0].shape;
+    int64_t axis = axis_attr(spec, "axis", static_cast<int64_t>(x.size()));
+    Shape normalized(x.begin() + axis, x.end());
+    for (size_t i = 1; i < spec.inputs.size(); ++i) {
+      expect_input_shape(spec, i, normalized, i == 1 ? "x.shape[axis:] for scale" : "x.shape[axis:] for bias");
+    }
+    expect_output_type(spec, 0, spec.inputs[0]);
+    size_ = num_elements(normalized);
+    rows_ = num_elements(Shape(x.begin(), x.begin() + axis));
+  }
+
+  void run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const override {
+    const float* scale = in[1]->data<float>();
+    const float* bias = in.size() == 3 ? in[2]->data<float>() : nullptr;
+    for (int64_t r = 0; r < rows_; ++r) {
+      const float* x = in[0]->data<float>() + r * size_;
+      float* y = out[0]->data<float>() + r * size_;
+      double sum = 0.0;
+      for (int64_t i = 0; i < size_; ++i) sum += x[i];
+      double mean = sum / static_cast<double>(size_);
+      double squares = 0.0;
+      for (int64_t i = 0; i < size_; ++i) squares += (x[i] - mean) * (x[i] - mean);
+      double inv_std = 1.0 / std::sqrt(squares / static_cast<double>(size_) + epsilon_);
+      for (int64_t i = 0; i < size_; ++i) {
+        y[i] = static_cast<float>((x[i] - mean) * inv_std) * scale[i] + (bias != nullptr ? bias[i] : 0.0f);
+      }
+    }
+  }
+
+ private:
+  float epsilon_;
+  int64_t rows_ = 0, size_ = 0;
+};
+
+/// Softmax and LogSoftmax along one axis, the input viewed as
+/// [outer, length, inner]. The max is subtracted before exponentiating.
+class SoftmaxKernel final : public Kernel {
+ public:
+  SoftmaxKernel(const KernelSpec& spec, bool log) : log_(log) {
+    expect_min_rank(spec, 0, 1);
+    const Shape& x = spec.inputs[0].shape;
+    int64_t axis = axis_attr(spec, "axis", static_cast<int64_t>(x.size()));
+    expect_output_type(spec, 0, spec.inputs[0]);
+    outer_ = num_elements(Shape(x.begin(), x.begin() + axis));
+    length_ = x[axis];
+    inner_ = num_elements(Shape(x.begin() + axis + 1, x.end()));
+  }
+
+  void run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const override {
+    for (int64_t o = 0; o < outer_; ++o) {
+      for (int64_t i = 0; i < inner_; ++i) {
+        // Element j of this lane is at j * inner_.
+        const float* x = in[0]->data<float>() + o * length_ * inner_ + i;
+        float* y = out[0]->data<float>() + o * length_ * inner_ + i;
+        float max = -std::numeric_limits<float>::infinity();
+        for (int64_t j = 0; j < length_; ++j) max = std::max(max, x[j * inner_]);
+        double sum = 0.0;
+        for (int64_t j = 0; j < length_; ++j) sum += std::exp(static_cast<double>(x[j * inner_] - max));
+        for (int64_t j = 0; j < length_; ++j) {
+          float shifted = x[j * inner_] - max;
+          y[j * inner_] = log_ ? static_cast<float>(shifted - std::log(sum))
+                               : static_cast<float>(std::exp(static_cast<double>(shifted)) / sum);
+        }
+      }
+    }
+  }
+
+ private:
+  bool log_;
+  int64_t outer_ = 0, length_ = 0, inner_ = 0;
+};
+
+}  // namespace
+
+void register_reference_nn_kernels(KernelRegistry& r) {
+  r.add("Conv2D", float_op<Conv2DKernel>(2, 3));
+  r.add("MaxPool", float_op<PoolKernel>(1, 1, PoolKernel::Kind::max));
+  r.add("AvgPool", float_op<PoolKernel>(1, 1, PoolKernel::Kind::average));
+  r.add("GlobalAvgPool", float_op<GlobalAvgPoolKernel>(1, 1));
+  r.add("BatchNorm", float_op<BatchNormKernel>(5, 5));
+  r.add("LayerNorm", float_op<LayerNormKernel>(2, 3));
+  r.add("Softmax", float_op<SoftmaxKernel>(1, 1, false));
+  r.add("LogSoftmax", float_op<SoftmaxKernel>(1, 1, true));
+}
+
+}  // namespace graphc

@@ -1,0 +1,65 @@
+// graphc compile MODEL [-o OUT.gcm] [--shape NAME=DIMS] [-O0|-O1|-O2] [debug flags]
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "compiler/compiler.h"
+#include "graphc/error.h"
+#include "tools/graphc/arguments.h"
+#include "tools/graphc/commands.h"
+
+namespace graphc::cli {
+
+namespace {
+
+struct CompileArgs {
+  std::string model;
+  std::string output;
+  std::vector<std::string> shapes;
+  int opt_level = 2;
+  bool print_pipeline = false;
+  std::vector<std::string> print_after;
+  bool print_after_all = false;
+  bool verify_each = false;
+  bool time_passes = false;
+};
+
+void run_compile(const CompileArgs& args) {
+  if (args.print_pipeline) {
+    std::cout << describe_pipeline(default_pipeline(args.opt_level)) << "\n";
+    if (args.model.empty()) return;
+  }
+  if (args.model.empty()) throw Error("compile", "no MODEL given");
+  CompileOptions options;
+  options.opt_level = args.opt_level;
+  options.shapes = parse_shapes(args.shapes);
+  options.pipeline.print_after = {args.print_after.begin(), args.print_after.end()};
+  options.pipeline.print_after_all = args.print_after_all;
+  options.pipeline.verify_each = args.verify_each;
+  options.pipeline.time_passes = args.time_passes;
+  proto::Module module = compile_model(args.model, options, std::cerr);
+  std::filesystem::path out = args.output.empty() ? std::filesystem::path(args.model).replace_extension(".gcm")
+                                                  : std::filesystem::path(args.output);
+  write_module(out, module);
+  std::cout << fmt::format("wrote {} ({} steps, {} constants, {} inputs, {} outputs)\n", out.string(),
+                           module.steps_size(), module.constants_size(), module.inputs_size(), module.outputs_size());
+}
+
+}  // namespace
+
+void add_compile_command(CLI::App& app) {
+  auto args = std::make_shared<CompileArgs>();
+  CLI::App* cmd = app.add_subcommand("compile", "Compile a model (.pbtxt/.pb) into a module (.gcm)");
+  cmd->add_option("MODEL", args->model, "The model to compile");
+  cmd->add_option("-o,--output", args->output, "Output module (default: MODEL with extension .gcm)");
+  cmd->add_option("--shape", args->shapes, "Fix an input's shape, e.g. --shape x=1x784 (repeatable)");
+  cmd->add_option("-O", args->opt_level, "Optimisation level: -O0, -O1 or -O2 (default)")->check(CLI::Range(0, 2));
+  cmd->add_flag("--print-pipeline", args->print_pipeline, "Print the pass pipeline of the chosen -O level");
+  cmd->add_option("--print-after", args->print_after, "Print the IR after each run of PASS (repeatable)");
+  cmd->add_flag("--print-after-all", args->print_after_all, "Print the IR after every pass");
+  cmd->add_flag("--verify-each", args->verify_each, "Run the IR verifier after every pass");
+  cmd->add_flag("--time-passes", args->time_passes, "Print how long each pass took");
+  cmd->callback([args] { run_compile(*args); });
+}
+
+}  // namespace graphc::cli

@@ -2,6 +2,8 @@
 // Images are NCHW; pads are [top, left, bottom, right].
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "compiler/ops/op_registry.h"
 #include "compiler/ops/shape_fns.h"
 #include "runtime/core/shape_rules.h"

@@ -2,6 +2,7 @@
 // dtype (Reshape, Transpose, Concat, Split, Slice, Gather, Flatten, Pad).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 #include <numeric>
 

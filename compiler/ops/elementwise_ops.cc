@@ -38,15 +38,15 @@ constexpr ElementwiseOp kUnaryOps[] = {
 
 void register_elementwise_ops(OpRegistry& r) {
   for (const ElementwiseOp& op : kBinaryOps) {
-    r.add(std::move(
-        OpBuilder(op.name).doc(op.doc).input("a").input("b").output("y").infer(broadcasting_binary(op.dtypes))));
+    r.add(
+        OpBuilder(op.name).doc(op.doc).input("a").input("b").output("y").infer(broadcasting_binary(op.dtypes)));
   }
   for (const ElementwiseOp& op : kUnaryOps) {
-    r.add(std::move(OpBuilder(op.name).doc(op.doc).input("x").output("y").infer(unary_elementwise(op.dtypes))));
+    r.add(OpBuilder(op.name).doc(op.doc).input("x").output("y").infer(unary_elementwise(op.dtypes)));
   }
 
   ShapeFn unary_float = unary_elementwise(DTypeClass::float_);
-  r.add(std::move(OpBuilder("Gelu")
+  r.add(OpBuilder("Gelu")
                       .doc("x * Phi(x), exact or with the tanh approximation.")
                       .input("x")
                       .output("y")
@@ -54,9 +54,9 @@ void register_elementwise_ops(OpRegistry& r) {
                       .infer([unary_float](const InferContext& ctx) {
                         one_of(ctx, "approximate", {"none", "tanh"});
                         return unary_float(ctx);
-                      })));
+                      }));
 
-  r.add(std::move(
+  r.add(
       OpBuilder("Cast")
           .doc("Converts x to dtype `to`: float->int truncates, ->bool is x != 0, f16/bf16 round to nearest even.")
           .input("x")
@@ -64,7 +64,7 @@ void register_elementwise_ops(OpRegistry& r) {
           .attr("to", AttrType::dtype, "target dtype")
           .infer([](const InferContext& ctx) {
             return std::vector<TensorType>{{ctx.attrs().get_dtype("to"), ctx.input(0).shape}};
-          })));
+          }));
 }
 
 }  // namespace graphc::ops

@@ -30,22 +30,22 @@ std::vector<TensorType> infer_const(const InferContext& ctx) {
 }  // namespace
 
 void register_graph_ops(OpRegistry& r) {
-  r.add(std::move(OpBuilder("Placeholder")
+  r.add(OpBuilder("Placeholder")
                       .doc("A graph input; -1 dims are fixed at compile time.")
                       .output("y")
                       .attr("dtype", AttrType::dtype, "element type")
                       .attr("shape", AttrType::shape, "static shape; -1 = unknown until compile time")
                       .stateful()
-                      .infer(infer_placeholder)));
+                      .infer(infer_placeholder));
 
-  r.add(std::move(OpBuilder("Const")
+  r.add(OpBuilder("Const")
                       .doc("A literal tensor.")
                       .output("y")
                       .attr("value", AttrType::tensor, "the tensor")
                       .constant()
-                      .infer(infer_const)));
+                      .infer(infer_const));
 
-  r.add(std::move(
+  r.add(
       OpBuilder("Variable")
           .doc("Trainable state, initialised at compile time by its initializer.")
           .output("y")
@@ -57,9 +57,9 @@ void register_graph_ops(OpRegistry& r) {
           .attr("value", AttrType::float_, attr_float(0.0f), "the value of \"constant\"")
           .attr("scale", AttrType::float_, attr_float(0.05f), "half-width of \"uniform\", stddev of \"normal\"")
           .stateful()
-          .infer([](const InferContext& ctx) { return std::vector<TensorType>{variable_type(ctx.attrs())}; })));
+          .infer([](const InferContext& ctx) { return std::vector<TensorType>{variable_type(ctx.attrs())}; }));
 
-  r.add(std::move(OpBuilder("Identity").doc("y = x, any dtype.").input("x").output("y").infer(same_as_input(0))));
+  r.add(OpBuilder("Identity").doc("y = x, any dtype.").input("x").output("y").infer(same_as_input(0)));
 }
 
 }  // namespace graphc::ops

@@ -57,23 +57,23 @@ std::vector<TensorType> infer_dense(const InferContext& ctx) {
 }  // namespace
 
 void register_linalg_ops(OpRegistry& r) {
-  r.add(std::move(OpBuilder("MatMul")
+  r.add(OpBuilder("MatMul")
                       .doc("NumPy matmul: 1-D operands promoted and squeezed, batch dims broadcast.")
                       .input("a")
                       .input("b")
                       .output("y")
                       .attr("transpose_a", AttrType::bool_, attr_bool(false), "swap the last two dims of a (rank >= 2)")
                       .attr("transpose_b", AttrType::bool_, attr_bool(false), "swap the last two dims of b (rank >= 2)")
-                      .infer(infer_matmul)));
+                      .infer(infer_matmul));
 
-  r.add(std::move(OpBuilder("Dense")
+  r.add(OpBuilder("Dense")
                       .doc("y = x·w + b over the last dim of x: [..., K] -> [..., M].")
                       .input("x")
                       .input("w")
                       .optional_input("b")
                       .output("y")
                       .attr("transpose_w", AttrType::bool_, attr_bool(false), "w is [M, K] instead of [K, M]")
-                      .infer(infer_dense)));
+                      .infer(infer_dense));
 }
 
 }  // namespace graphc::ops

@@ -162,7 +162,7 @@ OpBuilder softmax_op(const char* name, const char* doc) {
 }  // namespace
 
 void register_nn_ops(OpRegistry& r) {
-  r.add(std::move(OpBuilder("Conv2D")
+  r.add(OpBuilder("Conv2D")
                       .doc("2-D cross-correlation over NCHW x with OIHW weights w and optional bias b.")
                       .input("x")
                       .input("w")
@@ -172,20 +172,20 @@ void register_nn_ops(OpRegistry& r) {
                       .attr("pads", AttrType::ints, attr_ints({0, 0, 0, 0}), "[top, left, bottom, right]")
                       .attr("dilations", AttrType::ints, attr_ints({1, 1}), "[DH, DW]")
                       .attr("groups", AttrType::int_, attr_int(1), "channel groups; divides C and O")
-                      .infer(infer_conv2d)));
+                      .infer(infer_conv2d));
 
   r.add(pool_op("MaxPool", "Max over each window; padding never wins."));
   OpBuilder avg_pool = pool_op("AvgPool", "Mean over each window.");
   avg_pool.attr("count_include_pad", AttrType::bool_, attr_bool(false), "divide by the full window size");
-  r.add(std::move(avg_pool));
+  r.add(avg_pool);
 
-  r.add(std::move(OpBuilder("GlobalAvgPool")
+  r.add(OpBuilder("GlobalAvgPool")
                       .doc("Mean over the spatial dims: [N, C, ...] -> [N, C, 1, ...].")
                       .input("x")
                       .output("y")
-                      .infer(infer_global_avg_pool)));
+                      .infer(infer_global_avg_pool));
 
-  r.add(std::move(OpBuilder("BatchNorm")
+  r.add(OpBuilder("BatchNorm")
                       .doc("Inference batch norm: (x - mean) / sqrt(var + epsilon) * scale + bias over channel dim 1.")
                       .input("x")
                       .input("scale")
@@ -194,9 +194,9 @@ void register_nn_ops(OpRegistry& r) {
                       .input("var")
                       .output("y")
                       .attr("epsilon", AttrType::float_, attr_float(1e-5f), "added to var")
-                      .infer(infer_batch_norm)));
+                      .infer(infer_batch_norm));
 
-  r.add(std::move(OpBuilder("LayerNorm")
+  r.add(OpBuilder("LayerNorm")
                       .doc("Normalises over dims axis..rank-1, then scales and shifts.")
                       .input("x")
                       .input("scale")
@@ -204,7 +204,7 @@ void register_nn_ops(OpRegistry& r) {
                       .output("y")
                       .attr("axis", AttrType::int_, attr_int(-1), "first normalised dim")
                       .attr("epsilon", AttrType::float_, attr_float(1e-5f), "added to the variance")
-                      .infer(infer_layer_norm)));
+                      .infer(infer_layer_norm));
 
   r.add(softmax_op("Softmax", "exp(x) / sum(exp(x)) along `axis`, max-subtracted."));
   r.add(softmax_op("LogSoftmax", "log(Softmax(x)) along `axis`, max-subtracted."));

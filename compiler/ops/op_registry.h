@@ -15,7 +15,8 @@ class OpRegistry {
   static const OpRegistry& global();
 
   void add(OpSchema schema);
-  void add(OpBuilder&& builder) { add(std::move(builder).build()); }
+  /// Takes the builder a fluent chain returns: r.add(OpBuilder("Relu")...infer(f)).
+  void add(OpBuilder builder) { add(std::move(builder).build()); }
   /// Null for an unknown op.
   const OpSchema* find(const std::string& op) const;
   std::vector<std::string> names() const;

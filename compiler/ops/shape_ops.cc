@@ -224,29 +224,29 @@ std::vector<TensorType> infer_pad(const InferContext& ctx) {
 }  // namespace
 
 void register_shape_ops(OpRegistry& r) {
-  r.add(std::move(OpBuilder("Reshape")
+  r.add(OpBuilder("Reshape")
                       .doc("Same elements, new shape; 0 copies the input dim, one -1 is inferred.")
                       .input("x")
                       .optional_input("shape")
                       .output("y")
                       .optional_attr("shape", AttrType::ints, "the target, when input 1 is absent")
-                      .infer(infer_reshape)));
+                      .infer(infer_reshape));
 
-  r.add(std::move(OpBuilder("Transpose")
+  r.add(OpBuilder("Transpose")
                       .doc("Permutes dims: output dim i is input dim perm[i].")
                       .input("x")
                       .output("y")
                       .attr("perm", AttrType::ints, attr_ints({}), "a permutation of 0..rank-1; [] = reversed")
-                      .infer(infer_transpose)));
+                      .infer(infer_transpose));
 
-  r.add(std::move(OpBuilder("Concat")
+  r.add(OpBuilder("Concat")
                       .doc("Joins inputs along `axis`; other dims must match.")
                       .variadic_input("x", 1)
                       .output("y")
                       .attr("axis", AttrType::int_, attr_int(0), "the joined axis")
-                      .infer(infer_concat)));
+                      .infer(infer_concat));
 
-  r.add(std::move(OpBuilder("Split")
+  r.add(OpBuilder("Split")
                       .doc("Cuts x along `axis` into pieces of `sizes`, or `num_outputs` equal pieces.")
                       .input("x")
                       .output("y")
@@ -254,9 +254,9 @@ void register_shape_ops(OpRegistry& r) {
                       .attr("axis", AttrType::int_, attr_int(0), "the cut axis")
                       .optional_attr("sizes", AttrType::ints, "piece sizes, summing to the dim")
                       .optional_attr("num_outputs", AttrType::int_, "number of equal pieces, dividing the dim")
-                      .infer(infer_split)));
+                      .infer(infer_split));
 
-  r.add(std::move(OpBuilder("Slice")
+  r.add(OpBuilder("Slice")
                       .doc("ONNX Slice: clamped bounds, negative indices from the end, negative steps walk backwards.")
                       .input("x")
                       .output("y")
@@ -264,31 +264,31 @@ void register_shape_ops(OpRegistry& r) {
                       .attr("ends", AttrType::ints, "end index (exclusive) per sliced axis")
                       .attr("axes", AttrType::ints, attr_ints({}), "sliced axes; [] = 0..n-1")
                       .attr("steps", AttrType::ints, attr_ints({}), "non-zero steps; [] = 1s")
-                      .infer(infer_slice)));
+                      .infer(infer_slice));
 
-  r.add(std::move(OpBuilder("Gather")
+  r.add(OpBuilder("Gather")
                       .doc("Picks slices of data along `axis` at indices; negative indices wrap.")
                       .input("data")
                       .input("indices")
                       .output("y")
                       .attr("axis", AttrType::int_, attr_int(0), "the indexed axis")
-                      .infer(infer_gather)));
+                      .infer(infer_gather));
 
-  r.add(std::move(OpBuilder("Flatten")
+  r.add(OpBuilder("Flatten")
                       .doc("[prod(dims[:axis]), prod(dims[axis:])].")
                       .input("x")
                       .output("y")
                       .attr("axis", AttrType::int_, attr_int(1), "in [-rank, rank]")
-                      .infer(infer_flatten)));
+                      .infer(infer_flatten));
 
-  r.add(std::move(OpBuilder("Pad")
+  r.add(OpBuilder("Pad")
                       .doc("Pads each dim by pads[d] before and pads[rank + d] after.")
                       .input("x")
                       .output("y")
                       .attr("pads", AttrType::ints, "2*rank ints >= 0: all begins, then all ends")
                       .attr("mode", AttrType::string, attr_string("constant"), "\"constant\", \"reflect\" or \"edge\"")
                       .attr("value", AttrType::float_, attr_float(0.0f), "the fill value of \"constant\"")
-                      .infer(infer_pad)));
+                      .infer(infer_pad));
 }
 
 }  // namespace graphc::ops

@@ -41,6 +41,17 @@ int64_t window_output_size(int64_t input, int64_t kernel, int64_t stride, int64_
   return out;
 }
 
+namespace {
+
+/// 0, 1, ..., rank-1.
+std::vector<int64_t> all_axes(int64_t rank) {
+  std::vector<int64_t> axes(static_cast<size_t>(rank));
+  std::iota(axes.begin(), axes.end(), 0);
+  return axes;
+}
+
+}  // namespace
+
 std::optional<std::vector<int64_t>> normalize_axes(const std::vector<int64_t>& axes, int64_t rank) {
   std::vector<int64_t> out;
   std::vector<bool> seen(static_cast<size_t>(std::max<int64_t>(rank, 0)), false);
@@ -54,11 +65,7 @@ std::optional<std::vector<int64_t>> normalize_axes(const std::vector<int64_t>& a
 }
 
 std::optional<std::vector<int64_t>> reduction_axes(const std::vector<int64_t>& axes, int64_t rank) {
-  if (axes.empty()) {
-    std::vector<int64_t> all(static_cast<size_t>(rank));
-    std::iota(all.begin(), all.end(), 0);
-    return all;
-  }
+  if (axes.empty()) return all_axes(rank);
   auto out = normalize_axes(axes, rank);
   if (out) std::sort(out->begin(), out->end());
   return out;
@@ -76,8 +83,8 @@ Shape reduced_shape(const Shape& input, const std::vector<int64_t>& axes, bool k
 
 std::optional<std::vector<int64_t>> transpose_perm(const std::vector<int64_t>& perm, int64_t rank) {
   if (perm.empty()) {
-    std::vector<int64_t> reversed(static_cast<size_t>(rank));
-    std::iota(reversed.rbegin(), reversed.rend(), 0);
+    std::vector<int64_t> reversed = all_axes(rank);
+    std::reverse(reversed.begin(), reversed.end());
     return reversed;
   }
   auto resolved = normalize_axes(perm, rank);

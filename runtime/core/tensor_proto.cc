@@ -38,6 +38,8 @@ Shape checked_dims(const proto::TensorProto& p, const std::string& where) {
   return shape;
 }
 
+/// Copies external data into `t`, whose byte size the caller has checked
+/// against `ext.length()`.
 void read_external(const proto::ExternalData& ext, const std::filesystem::path& base_dir, Tensor& t,
                    const std::string& where) {
   namespace fs = std::filesystem;
@@ -50,10 +52,6 @@ void read_external(const proto::ExternalData& ext, const std::filesystem::path& 
   auto [end, unused] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
   if (end != base.end()) {
     throw Error(where, fmt::format("external data path '{}' leaves the model's directory", ext.path()));
-  }
-  if (ext.length() != static_cast<int64_t>(t.byte_size())) {
-    throw Error(where, fmt::format("external data length {} does not match the tensor's {} bytes", ext.length(),
-                                   t.byte_size()));
   }
   std::error_code ec;
   auto file_size = fs::file_size(full, ec);
@@ -69,12 +67,20 @@ void read_external(const proto::ExternalData& ext, const std::filesystem::path& 
   if (!in) throw Error(where, fmt::format("failed reading external data from '{}'", full.string()));
 }
 
-template <class Dst, class Field>
-void copy_typed(const Field& values, Tensor& t, const std::string& where, const char* field_name) {
-  if (values.size() != t.num_elements()) {
-    throw Error(where, fmt::format("tensor of shape {} needs {} values, {} has {}", shape_to_string(t.shape()),
-                                   t.num_elements(), field_name, values.size()));
+/// The typed-value field a dtype uses, or null when it has none (f16, bf16).
+const char* typed_field(DType dtype) {
+  switch (dtype) {
+    case DType::f32: return "float_val";
+    case DType::i8:
+    case DType::i32:
+    case DType::boolean: return "int_val";
+    case DType::i64: return "int64_val";
+    default: return nullptr;
   }
+}
+
+template <class Dst, class Field>
+void copy_typed(const Field& values, Tensor& t) {
   Dst* out = static_cast<Dst*>(t.raw_data());
   for (int i = 0; i < values.size(); ++i) out[i] = static_cast<Dst>(values[i]);
 }
@@ -84,38 +90,58 @@ void copy_typed(const Field& values, Tensor& t, const std::string& where, const 
 Tensor tensor_from_proto(const proto::TensorProto& p, const std::string& where,
                          const std::filesystem::path& base_dir) {
   DType dtype = dtype_from_proto(p.dtype(), where);
-  Tensor t(dtype, checked_dims(p, where));
-  int sources = (!p.raw_data().empty()) + (p.float_val_size() + p.int_val_size() + p.int64_val_size() > 0) +
-                p.has_external();
+  Shape shape = checked_dims(p, where);
+  const int64_t count = num_elements(shape);
+  const size_t byte_size = static_cast<size_t>(count) * dtype_size(dtype);
+  const int typed_values = p.float_val_size() + p.int_val_size() + p.int64_val_size();
+  int sources = (!p.raw_data().empty()) + (typed_values > 0) + p.has_external();
   if (sources > 1) throw Error(where, "tensor has data in more than one of raw_data, typed values and external");
-  if (sources == 0) {
-    if (t.num_elements() != 0) {
-      throw Error(where, fmt::format("tensor of shape {} has no data", shape_to_string(t.shape())));
-    }
-    return t;
+
+  // Every size is checked before the tensor is allocated: a few bytes of
+  // proto may claim a huge shape.
+  if (sources == 0 && count != 0) {
+    throw Error(where, fmt::format("tensor of shape {} has no data", shape_to_string(shape)));
   }
+  if (p.has_external() && p.external().length() != static_cast<int64_t>(byte_size)) {
+    throw Error(where, fmt::format("external data length {} does not match the tensor's {} bytes",
+                                   p.external().length(), byte_size));
+  }
+  if (!p.raw_data().empty() && p.raw_data().size() != byte_size) {
+    throw Error(where, fmt::format("raw_data has {} bytes but {} {} needs {}", p.raw_data().size(), dtype_name(dtype),
+                                   shape_to_string(shape), byte_size));
+  }
+  if (typed_values > 0) {
+    const char* field = typed_field(dtype);
+    int matching = dtype == DType::f32   ? p.float_val_size()
+                   : dtype == DType::i64 ? p.int64_val_size()
+                   : field != nullptr    ? p.int_val_size()
+                                         : 0;
+    if (field == nullptr || matching != typed_values) {
+      throw Error(where, fmt::format("typed values do not match dtype {} (f32 uses float_val; i8, i32 and bool use "
+                                     "int_val; i64 uses int64_val; f16 and bf16 need raw_data)",
+                                     dtype_name(dtype)));
+    }
+    if (matching != count) {
+      throw Error(where, fmt::format("tensor of shape {} needs {} values, {} has {}", shape_to_string(shape), count,
+                                     field, matching));
+    }
+  }
+
+  Tensor t(dtype, std::move(shape));
   if (p.has_external()) {
     read_external(p.external(), base_dir, t, where);
   } else if (!p.raw_data().empty()) {
-    if (p.raw_data().size() != t.byte_size()) {
-      throw Error(where, fmt::format("raw_data has {} bytes but {} {} needs {}", p.raw_data().size(),
-                                     dtype_name(dtype), shape_to_string(t.shape()), t.byte_size()));
-    }
-    std::memcpy(t.raw_data(), p.raw_data().data(), t.byte_size());
-  } else if (dtype == DType::f32 && p.float_val_size() > 0) {
-    copy_typed<float>(p.float_val(), t, where, "float_val");
-  } else if (dtype == DType::i32 && p.int_val_size() > 0) {
-    copy_typed<int32_t>(p.int_val(), t, where, "int_val");
-  } else if (dtype == DType::i8 && p.int_val_size() > 0) {
-    copy_typed<int8_t>(p.int_val(), t, where, "int_val");
-  } else if (dtype == DType::boolean && p.int_val_size() > 0) {
-    copy_typed<bool>(p.int_val(), t, where, "int_val");
-  } else if (dtype == DType::i64 && p.int64_val_size() > 0) {
-    copy_typed<int64_t>(p.int64_val(), t, where, "int64_val");
-  } else {
-    throw Error(where, fmt::format("typed values do not match dtype {} (f32 uses float_val; i8, i32 and bool use "
-                                   "int_val; i64 uses int64_val; f16 and bf16 need raw_data)",
-                                   dtype_name(dtype)));
+    std::memcpy(t.raw_data(), p.raw_data().data(), byte_size);
+  } else if (dtype == DType::f32) {
+    copy_typed<float>(p.float_val(), t);
+  } else if (dtype == DType::i32) {
+    copy_typed<int32_t>(p.int_val(), t);
+  } else if (dtype == DType::i8) {
+    copy_typed<int8_t>(p.int_val(), t);
+  } else if (dtype == DType::boolean) {
+    copy_typed<bool>(p.int_val(), t);
+  } else if (dtype == DType::i64) {
+    copy_typed<int64_t>(p.int64_val(), t);
   }
   return t;
 }

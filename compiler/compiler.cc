@@ -2,11 +2,15 @@
 #include "compiler/compiler.h"
 
 #include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <algorithm>
 #include <sstream>
 
 #include "compiler/import/model_file.h"
+#include "compiler/import/onnx_import.h"
+#include "compiler/import/onnx_model.h"
 #include "compiler/lower/lower.h"
 #include "compiler/ops/op_schema.h"
 #include "graphc/error.h"
@@ -18,14 +22,22 @@ bool is_module_path(const std::filesystem::path& path) { return path.extension()
 
 std::unique_ptr<ir::Graph> load_model(const std::filesystem::path& path, const ShapeOverrides& shapes) {
   if (is_module_path(path)) {
-    throw Error(path.string(), "is a compiled module; expected a model (.pbtxt or .pb)");
+    throw Error(path.string(), "is a compiled module; expected a model (.pbtxt, .pb or .onnx)");
   }
+  if (is_onnx_path(path)) return load_onnx(path, OnnxImportOptions{shapes, {}});
   return import_graphdef(read_graphdef(path), path.string(), shapes);
 }
 
 proto::Module compile_graph(ir::Graph& graph, const CompileOptions& options, std::ostream& diag) {
-  run_pipeline(graph, default_pipeline(options.opt_level), options.pipeline, diag);
-  return lower_to_module(graph);
+  run_pipeline(graph, default_pipeline(options.opt_level, options.train), options.pipeline, diag);
+  proto::Module module = lower_to_module(graph, options.pipeline.devices);
+  // -O0 and -O1 run the reference kernels only (so comparing -O1 with -O2
+  // isolates the kernels from the graph rewrites); at -O2 the runtime picks
+  // an optimised kernel wherever one serves the step.
+  if (options.opt_level >= 2) {
+    for (auto& step : *module.mutable_steps()) step.set_kernel(proto::OPTIMISED_KERNEL);
+  }
+  return module;
 }
 
 proto::Module compile_model(const std::filesystem::path& path, const CompileOptions& options, std::ostream& diag) {
@@ -59,8 +71,15 @@ std::unique_ptr<ir::Graph> load_typed_graph(const std::filesystem::path& path, c
 }
 
 void write_module(const std::filesystem::path& path, const proto::Module& module) {
+  // Deterministic serialisation writes map entries (attributes) sorted by
+  // key, so the same model always gives the same module bytes.
   std::string bytes;
-  if (!module.SerializeToString(&bytes)) throw Error(path.string(), "cannot serialise the module");
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    if (!module.SerializeToCodedStream(&coded)) throw Error(path.string(), "cannot serialise the module");
+  }
   write_file_atomically(path, bytes);
 }
 

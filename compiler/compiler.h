@@ -15,6 +15,7 @@ namespace graphc {
 
 struct CompileOptions {
   int opt_level = 2;
+  bool train = false;  // differentiate pipeline.loss (see default_pipeline)
   ShapeOverrides shapes;
   PipelineOptions pipeline;
 };
@@ -22,7 +23,7 @@ struct CompileOptions {
 /// True for a compiled module file (.gcm), false for a model.
 bool is_module_path(const std::filesystem::path& path);
 
-/// Loads a model (.pbtxt or .pb GraphDef) into IR, unoptimised.
+/// Loads a model (.pbtxt or .pb GraphDef, or .onnx) into IR, unoptimised.
 std::unique_ptr<ir::Graph> load_model(const std::filesystem::path& path, const ShapeOverrides& shapes = {});
 
 /// Runs the default pipeline of `options.opt_level` on `graph` and lowers it.

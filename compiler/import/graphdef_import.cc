@@ -111,6 +111,7 @@ std::unique_ptr<ir::Graph> import_graphdef(const proto::GraphDef& def, const std
     throw Error(source, fmt::format("the graph needs a reader of version {} or newer; this graphc reads version {}",
                                     def.version().min_consumer(), kProducerVersion));
   }
+  if (def.node().empty()) throw Error(source, "the graph has no nodes");
   const auto& registry = ops::OpRegistry::global();
   auto graph = std::make_unique<ir::Graph>();
   // --shape may name a signature input; overrides apply to its Placeholder.
@@ -180,6 +181,10 @@ std::unique_ptr<ir::Graph> import_graphdef(const proto::GraphDef& def, const std
       throw Error(where, fmt::format("takes {} input(s) ({}), found {}", expected, fmt::join(schema.inputs, ", "), count));
     }
   }
+  // Reports a cycle, naming a node on it, before the signature is resolved:
+  // on a cycle every output has a consumer, so the default signature would
+  // otherwise find "no outputs".
+  graph->topological_order();
 
   const auto& sig = def.signature();
   if (sig.inputs().empty()) {
@@ -192,6 +197,13 @@ std::unique_ptr<ir::Graph> import_graphdef(const proto::GraphDef& def, const std
     ir::Value* v = resolve_ref(*graph, parse_ref(entry.tensor(), where), entry.tensor(), where);
     if (v->producer()->op() != "Placeholder") {
       throw Error(where, fmt::format("names '{}' ({}), but inputs must be Placeholders", entry.tensor(), v->producer()->op()));
+    }
+    // One Placeholder is one buffer to fill: two names for it would be two
+    // inputs the runtime cannot both bind.
+    for (const auto& earlier : graph->inputs()) {
+      if (earlier.value == v) {
+        throw Error(where, fmt::format("names '{}', which input '{}' already names", entry.tensor(), earlier.name));
+      }
     }
     graph->inputs().push_back({entry.name(), v});
   }
@@ -216,7 +228,6 @@ std::unique_ptr<ir::Graph> import_graphdef(const proto::GraphDef& def, const std
     }
   }
   if (graph->outputs().empty()) throw Error(source, "the graph has no outputs");
-  graph->topological_order();  // reports cycles with the node
   return graph;
 }
 

@@ -61,6 +61,15 @@ class Node {
   const std::string& device() const { return device_; }
   void set_device(std::string device) { device_ = std::move(device); }
 
+  /// The place pass's schedule estimate: when the node starts and how long
+  /// it runs, in microseconds (0 until placed).
+  double predicted_start_us() const { return predicted_start_us_; }
+  double predicted_us() const { return predicted_us_; }
+  void set_prediction(double start_us, double duration_us) {
+    predicted_start_us_ = start_us;
+    predicted_us_ = duration_us;
+  }
+
   const AttrMap& attrs() const { return attrs_; }
   AttrMap& attrs() { return attrs_; }
 
@@ -83,6 +92,8 @@ class Node {
   std::string name_;
   std::string op_;
   std::string device_;
+  double predicted_start_us_ = 0;
+  double predicted_us_ = 0;
   AttrMap attrs_;
   std::vector<Value*> inputs_;
   std::vector<Node*> control_inputs_;

@@ -1,11 +1,17 @@
-// lower_to_module: IR -> Module proto.
+// lower_to_module: IR -> Module proto (see lower.h for the steps).
 #include "compiler/lower/lower.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
+#include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "compiler/import/graphdef_import.h"
+#include "compiler/lower/memory_plan.h"
+#include "compiler/ops/cost_model.h"
 #include "compiler/ops/initializers.h"
 #include "graphc/error.h"
 #include "runtime/core/tensor_proto.h"
@@ -13,61 +19,216 @@
 namespace graphc {
 
 namespace {
+
 /// The .gcm format version this compiler writes (runtime/src/module.cc reads it).
 constexpr int kModuleFormatVersion = 1;
-}  // namespace
 
-proto::Module lower_to_module(const ir::Graph& graph) {
-  proto::Module module;
-  module.set_format_version(kModuleFormatVersion);
-  std::unordered_map<const ir::Value*, int> ids;
-  std::unordered_map<const ir::Node*, std::string> input_names;
-  for (const auto& s : graph.inputs()) input_names[s.value->producer()] = s.name;
+int device_index(const ir::Node* n) {
+  const std::string& d = n->device();
+  if (d.empty()) return 0;
+  int index = 0;
+  std::from_chars(d.data() + 4, d.data() + d.size(), index);
+  return index;
+}
 
-  for (const ir::Node* n : graph.topological_order()) {
-    for (size_t i = 0; i < n->num_outputs(); ++i) {
-      const ir::Value* v = n->output(i);
-      ids[v] = module.values_size();
-      auto* info = module.add_values();
-      info->set_name(v->name());
-      info->set_dtype(dtype_to_proto(v->type().dtype));
-      for (int64_t d : v->type().shape) info->add_shape(d);
+int64_t byte_size(const proto::ValueInfo& v) {
+  int64_t n = static_cast<int64_t>(dtype_size(static_cast<DType>(v.dtype())));
+  for (int64_t d : v.shape()) n *= d;
+  return n;
+}
+
+class ModuleBuilder {
+ public:
+  ModuleBuilder(const ir::Graph& graph, const DeviceSpec& devices) : graph_(graph), devices_(devices) {
+    module_.set_format_version(kModuleFormatVersion);
+    last_on_device_.assign(devices.count, -1);
+  }
+
+  proto::Module build() {
+    std::vector<ir::Node*> order = graph_.topological_order();
+    std::unordered_map<const ir::Node*, size_t> topo_index;
+    for (ir::Node* n : order) {
+      topo_index[n] = topo_index.size();
+      add_values(n);
     }
+    std::vector<const ir::Node*> steps;
+    for (const ir::Node* n : order) {
+      if (!lower_source(n)) steps.push_back(n);
+    }
+    std::stable_sort(steps.begin(), steps.end(), [&](const ir::Node* a, const ir::Node* b) {
+      if (a->predicted_start_us() != b->predicted_start_us()) return a->predicted_start_us() < b->predicted_start_us();
+      return topo_index[a] < topo_index[b];
+    });
+    for (const ir::Node* n : steps) add_step(n);
+    bind_signature();
+    plan_buffers();
+    *module_.mutable_graph() = export_graphdef(graph_);
+    return std::move(module_);
+  }
+
+ private:
+  int new_value(const std::string& name, const TensorType& type) {
+    int id = module_.values_size();
+    auto* info = module_.add_values();
+    info->set_name(name);
+    info->set_dtype(dtype_to_proto(type.dtype));
+    for (int64_t d : type.shape) info->add_shape(d);
+    return id;
+  }
+
+  void add_values(const ir::Node* n) {
+    for (size_t i = 0; i < n->num_outputs(); ++i) ids_[n->output(i)] = new_value(n->output(i)->name(), n->output(i)->type());
+  }
+
+  /// Const, Variable and Placeholder nodes produce values, not steps.
+  bool lower_source(const ir::Node* n) {
     std::string where = fmt::format("node '{}' ({})", n->name(), n->op());
     if (n->op() == "Const") {
-      auto* c = module.add_constants();
-      c->set_value(ids[n->output(0)]);
+      auto* c = module_.add_constants();
+      c->set_value(ids_[n->output(0)]);
       *c->mutable_data() = tensor_to_proto(tensor_from_proto(n->attrs().get_tensor("value"), where));
-    } else if (n->op() == "Variable") {
-      auto* c = module.add_constants();
-      c->set_value(ids[n->output(0)]);
+      return true;
+    }
+    if (n->op() == "Variable") {
+      auto* c = module_.add_constants();
+      c->set_value(ids_[n->output(0)]);
       c->set_variable(true);
       *c->mutable_data() = tensor_to_proto(ops::initialize_variable(n->attrs()));
-    } else if (n->op() == "Placeholder") {
-      auto it = input_names.find(n);
-      if (it == input_names.end()) {
-        if (n->output(0)->uses().empty()) continue;
+      return true;
+    }
+    if (n->op() == "Placeholder") {
+      bool bound = std::any_of(graph_.inputs().begin(), graph_.inputs().end(),
+                               [&](const ir::SignatureValue& s) { return s.value->producer() == n; });
+      if (!bound && !n->output(0)->uses().empty()) {
         throw Error::at_node(n->name(), n->op(), "is used but is not a signature input, so nothing can feed it");
       }
-      auto* b = module.add_inputs();
-      b->set_name(it->second);
-      b->set_value(ids[n->output(0)]);
-    } else {
-      auto* step = module.add_steps();
-      step->set_node(n->name());
-      step->set_op(n->op());
-      for (const auto& [name, value] : n->attrs().values()) (*step->mutable_attr())[name] = value;
-      for (const ir::Value* v : n->inputs()) step->add_inputs(ids.at(v));
-      for (size_t i = 0; i < n->num_outputs(); ++i) step->add_outputs(ids.at(n->output(i)));
+      return true;
+    }
+    return false;
+  }
+
+  proto::Step* append_step(int device, double predicted_us) {
+    int index = module_.steps_size();
+    proto::Step* step = module_.add_steps();
+    step->set_device(device);
+    step->set_predicted_us(predicted_us);
+    if (last_on_device_[device] >= 0) step->add_deps(last_on_device_[device]);
+    last_on_device_[device] = index;
+    return step;
+  }
+
+  /// The value a step on `device` reads for `v`: v itself, or its copy
+  /// made by a Transfer step on `device`.
+  int value_on_device(const ir::Value* v, int device) {
+    int id = ids_.at(v);
+    auto producer = producer_step_.find(id);
+    if (producer == producer_step_.end() || module_.steps(producer->second).device() == device) return id;
+    auto [it, fresh] = transfers_.emplace(std::make_pair(id, device), -1);
+    if (!fresh) return it->second;
+    TensorType type = v->type();
+    int copy = new_value(fmt::format("{}@cpu:{}", v->name(), device), type);
+    int from_step = producer->second;
+    proto::Step* step = append_step(device, ops::transfer_us(static_cast<double>(byte_size(module_.values(id)))));
+    step->set_node(fmt::format("{}@cpu:{}", v->name(), device));
+    step->set_op("Transfer");
+    step->add_inputs(id);
+    step->add_outputs(copy);
+    step->add_deps(from_step);
+    producer_step_[copy] = module_.steps_size() - 1;
+    it->second = copy;
+    return copy;
+  }
+
+  void add_step(const ir::Node* n) {
+    int device = device_index(n);
+    if (device >= devices_.count) {
+      throw Error::at_node(n->name(), n->op(), fmt::format("placed on device {}, the module has {}", n->device(), devices_.count));
+    }
+    std::vector<int> inputs;
+    for (const ir::Value* v : n->inputs()) inputs.push_back(value_on_device(v, device));
+    proto::Step* step = append_step(device, n->predicted_us());
+    int index = module_.steps_size() - 1;
+    step->set_node(n->name());
+    step->set_op(n->op());
+    for (const auto& [name, value] : n->attrs().values()) (*step->mutable_attr())[name] = value;
+    std::unordered_set<int> deps(step->deps().begin(), step->deps().end());
+    for (int id : inputs) {
+      step->add_inputs(id);
+      auto producer = producer_step_.find(id);
+      if (producer != producer_step_.end() && deps.insert(producer->second).second) step->add_deps(producer->second);
+    }
+    for (size_t i = 0; i < n->num_outputs(); ++i) {
+      int id = ids_.at(n->output(i));
+      step->add_outputs(id);
+      producer_step_[id] = index;
     }
   }
-  for (const auto& s : graph.outputs()) {
-    auto* b = module.add_outputs();
-    b->set_name(s.name);
-    b->set_value(ids.at(s.value));
+
+  void bind_signature() {
+    for (const auto& s : graph_.inputs()) {
+      auto* b = module_.add_inputs();
+      b->set_name(s.name);
+      b->set_value(ids_.at(s.value));
+    }
+    for (const auto& s : graph_.outputs()) {
+      auto* b = module_.add_outputs();
+      b->set_name(s.name);
+      b->set_value(ids_.at(s.value));
+    }
   }
-  *module.mutable_graph() = export_graphdef(graph);
-  return module;
+
+  void plan_buffers() {
+    std::unordered_set<int> own_storage;
+    for (const auto& b : module_.outputs()) own_storage.insert(b.value());
+    std::vector<std::vector<int>> deps;
+    std::map<int, BufferLife> lives;  // by value id
+    for (int s = 0; s < module_.steps_size(); ++s) {
+      const proto::Step& step = module_.steps(s);
+      deps.emplace_back(step.deps().begin(), step.deps().end());
+      for (int id : step.outputs()) {
+        if (own_storage.count(id)) continue;
+        lives[id] = BufferLife{id, step.device(), 0, byte_size(module_.values(id)), s, {}};
+      }
+      for (int id : step.inputs()) {
+        auto it = lives.find(id);
+        if (it != lives.end()) it->second.use_steps.push_back(s);
+      }
+    }
+    std::vector<BufferLife> buffers;
+    for (auto& [id, life] : lives) buffers.push_back(std::move(life));
+    std::vector<std::string> names;
+    for (const auto& v : module_.values()) names.push_back(v.name());
+    MemoryPlan plan = plan_memory(std::move(buffers), devices_.count, StepDag(deps), names);
+    for (const auto& b : plan.buffers) {
+      auto* out = module_.add_buffers();
+      out->set_value(b.value);
+      out->set_device(b.device);
+      out->set_offset(b.offset);
+      out->set_size(b.size);
+    }
+    for (int d = 0; d < devices_.count; ++d) {
+      auto* device = module_.add_devices();
+      device->set_cores(devices_.cores_per_device);
+      device->set_arena_bytes(plan.arena_bytes[d]);
+    }
+    module_.mutable_memory()->set_lower_bound_bytes(plan.lower_bound_bytes);
+    module_.mutable_memory()->set_naive_bytes(plan.naive_bytes);
+    module_.mutable_memory()->set_heuristic(plan.heuristic);
+  }
+
+  const ir::Graph& graph_;
+  DeviceSpec devices_;
+  proto::Module module_;
+  std::unordered_map<const ir::Value*, int> ids_;
+  std::unordered_map<int, int> producer_step_;           // value id -> step index
+  std::map<std::pair<int, int>, int> transfers_;         // (value id, device) -> copy's value id
+  std::vector<int> last_on_device_;
+};
+
+}  // namespace
+
+proto::Module lower_to_module(const ir::Graph& graph, const DeviceSpec& devices) {
+  return ModuleBuilder(graph, devices).build();
 }
 
 }  // namespace graphc

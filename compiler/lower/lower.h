@@ -1,15 +1,24 @@
-// Lowering: the optimised IR becomes a Module, the runtime's input.
+// Lowering: the optimised, placed IR becomes a Module, the runtime's input.
 #pragma once
 
 #include "compiler/ir/graph.h"
+#include "graphc/device.h"
 #include "proto/module.pb.h"
 
 namespace graphc {
 
-/// Numbers every value, turns Const and Variable nodes into constants
-/// (Variables initialised per their initializer attr), Placeholders into
-/// bound inputs and every other node into a step, in topological order.
-/// The graph must be typed (infer-shapes has run).
-proto::Module lower_to_module(const ir::Graph& graph);
+/// Builds the module of a typed graph (infer-shapes has run):
+///  - every value numbered; Const and Variable nodes become constants
+///    (Variables initialised per their initializer attr), Placeholders
+///    bound inputs, every other node a step;
+///  - steps listed by the place pass's predicted start time (a topological
+///    order), each on its node's device ("cpu:K"; none means cpu:0);
+///  - an input produced on another device is first copied by a Transfer
+///    step on the consuming device (one per value and device);
+///  - each step depends on the producers of its inputs and on the previous
+///    step of its device, which fixes the order within a device;
+///  - intermediate buffers get offsets in one arena per device (plan_memory);
+///    signature inputs and outputs keep storage of their own.
+proto::Module lower_to_module(const ir::Graph& graph, const DeviceSpec& devices);
 
 }  // namespace graphc

@@ -59,7 +59,12 @@ void register_graph_ops(OpRegistry& r) {
           .stateful()
           .infer([](const InferContext& ctx) { return std::vector<TensorType>{variable_type(ctx.attrs())}; }));
 
-  r.add(OpBuilder("Identity").doc("y = x, any dtype.").input("x").output("y").infer(same_as_input(0)));
+  r.add(OpBuilder("Identity")
+            .doc("y = x, any dtype.")
+            .input("x")
+            .output("y")
+            .infer(same_as_input(0))
+            .gradient([](GradientContext& g) { return std::vector<ir::Value*>{g.grad()}; }));
 }
 
 }  // namespace graphc::ops

@@ -1,9 +1,11 @@
-// Neural-network ops: convolution, pooling, normalisation and softmax.
+// Neural-network ops: convolution, pooling, normalisation and softmax, with
+// their gradients.
 // Images are NCHW; pads are [top, left, bottom, right].
 #include <fmt/format.h>
 
 #include <algorithm>
 
+#include "compiler/ops/cost_model.h"
 #include "compiler/ops/op_registry.h"
 #include "compiler/ops/shape_fns.h"
 #include "runtime/core/shape_rules.h"
@@ -40,6 +42,12 @@ Shape window_output(const InferContext& ctx, const Window2D& w, bool ceil_mode) 
     }
   }
   return out;
+}
+
+/// Each output element of Conv2D sums over C/groups · KH · KW products.
+int64_t conv2d_reduction_length(const AttrMap&, const std::vector<TensorType>& inputs) {
+  const Shape& w = inputs[1].shape;
+  return w[1] * w[2] * w[3];
 }
 
 std::vector<TensorType> infer_conv2d(const InferContext& ctx) {
@@ -153,9 +161,130 @@ OpBuilder pool_op(const char* name, const char* doc) {
   return op;
 }
 
-OpBuilder softmax_op(const char* name, const char* doc) {
+/// BatchNormTraining: BatchNorm's checks, plus the running statistics' outputs.
+std::vector<TensorType> infer_batch_norm_training(const InferContext& ctx) {
+  float momentum = ctx.attrs().get_float("momentum");
+  if (!(momentum >= 0 && momentum <= 1)) ctx.fail(fmt::format("attribute 'momentum' = {} must be in [0, 1]", momentum));
+  std::vector<TensorType> types = infer_batch_norm(ctx);
+  types.insert(types.end(), 2, ctx.input(1));
+  return types;
+}
+
+using Gradients = std::vector<ir::Value*>;
+
+/// The attributes `names` of the forward node, plus `extra`.
+std::map<std::string, proto::AttrValue> forward_attrs(const GradientContext& g, std::initializer_list<const char*> names,
+                                                      std::map<std::string, proto::AttrValue> extra = {}) {
+  for (const char* name : names) extra[name] = g.attrs().get(name);
+  return extra;
+}
+
+Gradients conv2d_gradient(GradientContext& g) {
+  auto attrs = [&](const char* shape_attr, size_t of) {
+    return forward_attrs(g, {"strides", "pads", "dilations", "groups"},
+                         {{shape_attr, attr_ints(g.input(of)->type().shape)}});
+  };
+  Gradients grads(g.node().inputs().size());
+  if (g.wants_grad(0)) grads[0] = g.add("Conv2DBackpropInput", {g.grad(), g.input(1)}, attrs("input_shape", 0));
+  if (g.wants_grad(1)) grads[1] = g.add("Conv2DBackpropFilter", {g.grad(), g.input(0)}, attrs("filter_shape", 1));
+  if (grads.size() > 2 && g.wants_grad(2)) {
+    grads[2] = g.add("ReduceSum", {g.grad()}, {{"axes", attr_ints({0, 2, 3})}, {"keepdims", attr_bool(false)}});
+  }
+  return grads;
+}
+
+Gradients max_pool_gradient(GradientContext& g) {
+  return {g.add("MaxPoolGrad", {g.grad(), g.input(0)}, forward_attrs(g, {"kernel", "strides", "pads", "ceil_mode"}))};
+}
+
+Gradients avg_pool_gradient(GradientContext& g) {
+  return {g.add("AvgPoolGrad", {g.grad()},
+                forward_attrs(g, {"kernel", "strides", "pads", "ceil_mode", "count_include_pad"},
+                              {{"input_shape", attr_ints(g.input(0)->type().shape)}}))};
+}
+
+Gradients global_avg_pool_gradient(GradientContext& g) {
+  const Shape& x = g.input(0)->type().shape;
+  auto count = static_cast<float>(num_elements(Shape(x.begin() + 2, x.end())));
+  return {g.broadcast_to(g.add("Mul", {g.grad(), g.scalar(1.0f / count)}), x)};
+}
+
+/// Inference BatchNorm, y = (x - mean)·r·scale + bias with r = (var + ε)^-1/2,
+/// differentiated with elementwise ops; per-channel [C] values are reshaped
+/// to [C, 1, ...] to broadcast over x, and sums run over every dim but 1.
+Gradients batch_norm_gradient(GradientContext& g) {
+  const Shape& x = g.input(0)->type().shape;
+  Shape channel_shape(x.size() - 1, 1);
+  channel_shape[0] = x[1];
+  std::vector<int64_t> other_axes{0};
+  for (size_t d = 2; d < x.size(); ++d) other_axes.push_back(static_cast<int64_t>(d));
+  auto per_channel = [&](ir::Value* v) { return g.reshape(v, channel_shape); };
+  auto channel_sum = [&](ir::Value* v) {
+    return g.add("ReduceSum", {v}, {{"axes", attr_ints(other_axes)}, {"keepdims", attr_bool(false)}});
+  };
+  ir::Value* dy = g.grad();
+  ir::Value* scale = g.input(1);
+  ir::Value* r = g.add("Rsqrt", {g.add("Add", {g.input(4), g.scalar(g.attrs().get_float("epsilon"))})});
+  ir::Value* factor = g.add("Mul", {scale, r});
+  ir::Value* centered = g.add("Sub", {g.input(0), per_channel(g.input(3))});
+  ir::Value* dy_centered = channel_sum(g.add("Mul", {dy, centered}));  // Σ dy·(x - mean)
+  ir::Value* dbias = channel_sum(dy);
+  Gradients grads(5);
+  if (g.wants_grad(0)) grads[0] = g.add("Mul", {dy, per_channel(factor)});
+  if (g.wants_grad(1)) grads[1] = g.add("Mul", {dy_centered, r});
+  if (g.wants_grad(2)) grads[2] = dbias;
+  if (g.wants_grad(3)) grads[3] = g.add("Neg", {g.add("Mul", {dbias, factor})});
+  if (g.wants_grad(4)) {
+    // d/dvar (var + ε)^-1/2 = -r³/2.
+    ir::Value* r3 = g.add("Mul", {r, g.add("Mul", {r, r})});
+    grads[4] = g.add("Mul", {g.add("Mul", {dy_centered, scale}), g.add("Mul", {r3, g.scalar(-0.5f)})});
+  }
+  return grads;
+}
+
+/// The running statistics are state, not functions of the loss: no gradient
+/// flows through them, nor into running_mean and running_var.
+Gradients batch_norm_training_gradient(GradientContext& g) {
+  if (g.output_grad(1) != nullptr || g.output_grad(2) != nullptr || g.grad() == nullptr) {
+    g.fail("the loss depends on the running statistics (outputs 1 and 2), which are not differentiable");
+  }
+  std::vector<ir::Value*> parts = g.add_node("BatchNormTrainingGrad", {g.grad(), g.input(0), g.input(1)},
+                                             forward_attrs(g, {"epsilon", "momentum"}), 3);
+  return {parts[0], parts[1], parts[2], nullptr, nullptr};
+}
+
+Gradients layer_norm_gradient(GradientContext& g) {
+  std::vector<ir::Value*> parts =
+      g.add_node("LayerNormGrad", {g.grad(), g.input(0), g.input(1)}, forward_attrs(g, {"axis", "epsilon"}), 3);
+  parts.resize(g.node().inputs().size());
+  return parts;
+}
+
+std::map<std::string, proto::AttrValue> keepdims_along(const GradientContext& g) {
+  return {{"axes", attr_ints({g.attrs().get_int("axis")})}, {"keepdims", attr_bool(true)}};
+}
+
+/// dx = y·(dy - Σ dy·y) along the axis.
+Gradients softmax_gradient(GradientContext& g) {
+  ir::Value* y = g.output();
+  ir::Value* dot = g.add("ReduceSum", {g.add("Mul", {g.grad(), y})}, keepdims_along(g));
+  return {g.add("Mul", {y, g.add("Sub", {g.grad(), dot})})};
+}
+
+/// dx = dy - e^y·Σ dy along the axis.
+Gradients log_softmax_gradient(GradientContext& g) {
+  ir::Value* total = g.add("ReduceSum", {g.grad()}, keepdims_along(g));
+  return {g.add("Sub", {g.grad(), g.add("Mul", {g.add("Exp", {g.output()}), total})})};
+}
+
+OpBuilder softmax_op(const char* name, const char* doc, GradientFn gradient) {
   OpBuilder op(name);
-  op.doc(doc).input("x").output("y").attr("axis", AttrType::int_, attr_int(-1), "the axis").infer(infer_softmax);
+  op.doc(doc)
+      .input("x")
+      .output("y")
+      .attr("axis", AttrType::int_, attr_int(-1), "the axis")
+      .infer(infer_softmax)
+      .gradient(std::move(gradient));
   return op;
 }
 
@@ -172,18 +301,24 @@ void register_nn_ops(OpRegistry& r) {
                       .attr("pads", AttrType::ints, attr_ints({0, 0, 0, 0}), "[top, left, bottom, right]")
                       .attr("dilations", AttrType::ints, attr_ints({1, 1}), "[DH, DW]")
                       .attr("groups", AttrType::int_, attr_int(1), "channel groups; divides C and O")
-                      .infer(infer_conv2d));
+                      .infer(infer_conv2d)
+                      .gradient(conv2d_gradient)
+                      .cost(multiply_accumulate_cost(conv2d_reduction_length)));
 
-  r.add(pool_op("MaxPool", "Max over each window; padding never wins."));
+  OpBuilder max_pool = pool_op("MaxPool", "Max over each window; padding never wins.");
+  max_pool.gradient(max_pool_gradient);
+  r.add(max_pool);
   OpBuilder avg_pool = pool_op("AvgPool", "Mean over each window.");
-  avg_pool.attr("count_include_pad", AttrType::bool_, attr_bool(false), "divide by the full window size");
+  avg_pool.attr("count_include_pad", AttrType::bool_, attr_bool(false), "divide by the full window size")
+      .gradient(avg_pool_gradient);
   r.add(avg_pool);
 
   r.add(OpBuilder("GlobalAvgPool")
                       .doc("Mean over the spatial dims: [N, C, ...] -> [N, C, 1, ...].")
                       .input("x")
                       .output("y")
-                      .infer(infer_global_avg_pool));
+                      .infer(infer_global_avg_pool)
+                      .gradient(global_avg_pool_gradient));
 
   r.add(OpBuilder("BatchNorm")
                       .doc("Inference batch norm: (x - mean) / sqrt(var + epsilon) * scale + bias over channel dim 1.")
@@ -194,7 +329,24 @@ void register_nn_ops(OpRegistry& r) {
                       .input("var")
                       .output("y")
                       .attr("epsilon", AttrType::float_, attr_float(1e-5f), "added to var")
-                      .infer(infer_batch_norm));
+                      .infer(infer_batch_norm)
+                      .gradient(batch_norm_gradient));
+
+  r.add(OpBuilder("BatchNormTraining")
+            .doc("Training batch norm: normalises with the batch's statistics over every dim but 1 and updates "
+                 "the running ones: out = (1 - momentum)·running + momentum·batch (the variance unbiased).")
+            .input("x")
+            .input("scale")
+            .input("bias")
+            .input("running_mean")
+            .input("running_var")
+            .output("y")
+            .output("running_mean_out")
+            .output("running_var_out")
+            .attr("epsilon", AttrType::float_, attr_float(1e-5f), "added to the batch variance")
+            .attr("momentum", AttrType::float_, attr_float(0.1f), "weight of the batch in the running statistics")
+            .infer(infer_batch_norm_training)
+            .gradient(batch_norm_training_gradient));
 
   r.add(OpBuilder("LayerNorm")
                       .doc("Normalises over dims axis..rank-1, then scales and shifts.")
@@ -204,10 +356,11 @@ void register_nn_ops(OpRegistry& r) {
                       .output("y")
                       .attr("axis", AttrType::int_, attr_int(-1), "first normalised dim")
                       .attr("epsilon", AttrType::float_, attr_float(1e-5f), "added to the variance")
-                      .infer(infer_layer_norm));
+                      .infer(infer_layer_norm)
+                      .gradient(layer_norm_gradient));
 
-  r.add(softmax_op("Softmax", "exp(x) / sum(exp(x)) along `axis`, max-subtracted."));
-  r.add(softmax_op("LogSoftmax", "log(Softmax(x)) along `axis`, max-subtracted."));
+  r.add(softmax_op("Softmax", "exp(x) / sum(exp(x)) along `axis`, max-subtracted.", softmax_gradient));
+  r.add(softmax_op("LogSoftmax", "log(Softmax(x)) along `axis`, max-subtracted.", log_softmax_gradient));
 }
 
 }  // namespace graphc::ops

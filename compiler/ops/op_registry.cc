@@ -16,6 +16,13 @@ const OpRegistry& OpRegistry::global() {
     register_nn_ops(r);
     register_reduce_ops(r);
     register_shape_ops(r);
+    register_math_ops(r);
+    register_logical_ops(r);
+    register_tensor_ops(r);
+    register_arg_reduce_ops(r);
+    register_resize_ops(r);
+    register_gradient_ops(r);
+    register_loss_ops(r);
     return r;
   }();
   return registry;

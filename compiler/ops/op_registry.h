@@ -32,5 +32,12 @@ void register_linalg_ops(OpRegistry& r);       // linalg_ops.cc: MatMul, Dense
 void register_nn_ops(OpRegistry& r);           // nn_ops.cc: Conv2D, pooling, BatchNorm, LayerNorm, Softmax
 void register_reduce_ops(OpRegistry& r);       // reduce_ops.cc: ReduceSum/Mean/Max
 void register_shape_ops(OpRegistry& r);        // shape_ops.cc: Reshape, Transpose, Concat, Split, Slice, Gather, Flatten, Pad
+void register_math_ops(OpRegistry& r);         // math_ops.cc: rounding, trig, parameterised activations, Mod, PRelu
+void register_logical_ops(OpRegistry& r);      // logical_ops.cc: comparisons, And/Or/Xor/Not, Where
+void register_tensor_ops(OpRegistry& r);       // tensor_ops.cc: Squeeze, Unsqueeze, Shape, Size, Expand, Tile, ...
+void register_arg_reduce_ops(OpRegistry& r);   // arg_reduce_ops.cc: ArgMax, ArgMin, ReduceMin, ReduceProd
+void register_resize_ops(OpRegistry& r);       // resize_ops.cc: Resize
+void register_gradient_ops(OpRegistry& r);     // gradient_ops.cc: backward ops
+void register_loss_ops(OpRegistry& r);         // loss_ops.cc: SoftmaxCrossEntropy, MeanSquaredError
 
 }  // namespace graphc::ops

@@ -130,8 +130,18 @@ OpBuilder& OpBuilder::infer(ShapeFn fn) {
   return *this;
 }
 
+OpBuilder& OpBuilder::gradient(GradientFn fn) {
+  schema_.gradient = std::move(fn);
+  return *this;
+}
+
 OpBuilder& OpBuilder::constant() {
   schema_.is_constant = true;
+  return *this;
+}
+
+OpBuilder& OpBuilder::cost(CostFn fn) {
+  schema_.cost = std::move(fn);
   return *this;
 }
 
@@ -172,6 +182,7 @@ proto::AttrValue attr_dtype(DType v) {
 }
 proto::AttrValue attr_shape(const Shape& v) {
   proto::AttrValue a;
+  a.mutable_shape();  // a scalar's shape [] is still a shape
   for (int64_t d : v) a.mutable_shape()->add_dim(d);
   return a;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/ir/graph.h"
 #include "graphc/tensor.h"
 #include "proto/graph.pb.h"
 #include "runtime/core/attr_map.h"
@@ -65,6 +66,65 @@ using ShapeFn = std::function<std::vector<TensorType>(const InferContext&)>;
 /// Number of outputs, for ops whose count depends on attributes (Split).
 using OutputCountFn = std::function<int(const AttrMap&)>;
 
+/// The work of one node, for the placement cost model.
+struct OpCost {
+  double flops = 0;  // floating-point operations (a multiply-add counts 2)
+  double bytes = 0;  // bytes read and written
+};
+/// An op's cost given its attributes and static input/output types. Ops
+/// without one cost one flop per output element plus the bytes they touch.
+using CostFn = std::function<OpCost(const AttrMap&, const std::vector<TensorType>& inputs,
+                                    const std::vector<TensorType>& outputs)>;
+
+/// What a gradient builder sees while the autodiff pass differentiates one
+/// node: the forward node, the gradients flowing into its outputs, and a way
+/// to add nodes to the graph. The pass implements add_node (unique names,
+/// types inferred at once, so every value a builder sees is typed).
+class GradientContext {
+ public:
+  virtual ~GradientContext() = default;
+
+  /// The forward node being differentiated (its values are typed).
+  virtual const ir::Node& node() const = 0;
+  /// The gradient of the loss with respect to output i (same type as the
+  /// output), or null when none flows into it.
+  virtual ir::Value* output_grad(size_t i) const = 0;
+  /// Whether the gradient of input i is needed (it leads to a value being
+  /// differentiated); builders may skip the others.
+  virtual bool wants_grad(size_t i) const = 0;
+  /// Adds a node named after the forward node; returns its typed outputs.
+  /// Attributes not given take their schema defaults.
+  virtual std::vector<ir::Value*> add_node(const std::string& op, const std::vector<ir::Value*>& inputs,
+                                           std::map<std::string, proto::AttrValue> attrs, int num_outputs) = 0;
+
+  // Conveniences over the above (compiler/ops/gradient_context.cc).
+  const AttrMap& attrs() const { return node().attrs(); }
+  ir::Value* input(size_t i) const { return node().input(i); }
+  ir::Value* output(size_t i = 0) const { return node().output(i); }
+  ir::Value* grad() const { return output_grad(0); }
+  /// A single-output node.
+  ir::Value* add(const std::string& op, const std::vector<ir::Value*>& inputs,
+                 std::map<std::string, proto::AttrValue> attrs = {});
+  /// An f32 scalar constant.
+  ir::Value* scalar(float value);
+  /// `value` reshaped to `shape` (no node when it already has that shape).
+  ir::Value* reshape(ir::Value* value, const Shape& shape);
+  /// The gradient of a value of shape `shape` that was broadcast to
+  /// `grad`'s shape: `grad` summed over the broadcast axes, then reshaped.
+  ir::Value* reduce_to(ir::Value* grad, const Shape& shape);
+  /// `value` broadcast to `shape` (Expand; no node when it has it).
+  ir::Value* broadcast_to(ir::Value* value, const Shape& shape);
+  /// Throws graphc::Error naming the forward node.
+  [[noreturn]] void fail(const std::string& message) const;
+};
+
+/// Builds the gradients of a node's inputs: one entry per input, null where
+/// no gradient flows (integer inputs, inputs not wanted, stop-gradient inputs
+/// such as BatchNormTraining's running statistics). Ops without one are not
+/// differentiable; the autodiff pass names the node when a gradient must flow
+/// through such an op. Only f32 values carry gradients.
+using GradientFn = std::function<std::vector<ir::Value*>(GradientContext&)>;
+
 struct OpSchema {
   std::string name;
   std::string doc;
@@ -75,6 +135,8 @@ struct OpSchema {
   OutputCountFn output_count;  // null: outputs.size()
   std::vector<AttrSpec> attrs;
   ShapeFn infer;
+  GradientFn gradient;  // null: not differentiable
+  CostFn cost;  // null: the default (see CostFn)
   /// Graph sources with no inputs whose value is fixed at compile time (Const).
   bool is_constant = false;
   /// Has effects or identity beyond its value (Placeholder, Variable): never
@@ -103,8 +165,10 @@ class OpBuilder {
   OpBuilder& attr(std::string name, AttrType type, proto::AttrValue default_value, std::string doc = {});
   OpBuilder& optional_attr(std::string name, AttrType type, std::string doc = {});
   OpBuilder& infer(ShapeFn fn);
+  OpBuilder& gradient(GradientFn fn);
   OpBuilder& constant();
   OpBuilder& stateful();
+  OpBuilder& cost(CostFn fn);
 
   OpSchema build() &&;
 

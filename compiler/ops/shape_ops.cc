@@ -1,5 +1,6 @@
 // Shape ops: move or select elements without arithmetic on them, for any
-// dtype (Reshape, Transpose, Concat, Split, Slice, Gather, Flatten, Pad).
+// dtype (Reshape, Transpose, Concat, Split, Slice, Gather, Flatten, Pad),
+// with their gradients (which move the gradient back the same way).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -221,6 +222,65 @@ std::vector<TensorType> infer_pad(const InferContext& ctx) {
   return {{x.dtype, out}};
 }
 
+using Gradients = std::vector<ir::Value*>;
+
+/// Reshape and Flatten: the gradient takes x's shape back (a shape input
+/// gets none).
+Gradients reshape_gradient(GradientContext& g) {
+  Gradients grads(g.node().inputs().size());
+  grads[0] = g.reshape(g.grad(), g.input(0)->type().shape);
+  return grads;
+}
+
+Gradients transpose_gradient(GradientContext& g) {
+  auto rank = static_cast<int64_t>(g.input(0)->type().shape.size());
+  std::vector<int64_t> perm = *transpose_perm(g.attrs().get_ints("perm"), rank);
+  std::vector<int64_t> inverse(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) inverse[perm[i]] = static_cast<int64_t>(i);
+  return {g.add("Transpose", {g.grad()}, {{"perm", attr_ints(inverse)}})};
+}
+
+/// The gradient is cut along the axis into the inputs' pieces.
+Gradients concat_gradient(GradientContext& g) {
+  const auto& inputs = g.node().inputs();
+  if (inputs.size() == 1) return {g.grad()};
+  int64_t axis = *normalize_axis(g.attrs().get_int("axis"), rank_of(inputs[0]->type()));
+  std::vector<int64_t> sizes;
+  for (const ir::Value* v : inputs) sizes.push_back(v->type().shape[axis]);
+  return g.add_node("Split", {g.grad()}, {{"axis", attr_int(axis)}, {"sizes", attr_ints(sizes)}},
+                    static_cast<int>(inputs.size()));
+}
+
+/// The pieces' gradients joined again, zeros for pieces none flows into.
+Gradients split_gradient(GradientContext& g) {
+  std::vector<ir::Value*> pieces;
+  for (size_t i = 0; i < g.node().num_outputs(); ++i) {
+    ir::Value* grad = g.output_grad(i);
+    pieces.push_back(grad != nullptr ? grad : g.broadcast_to(g.scalar(0), g.output(i)->type().shape));
+  }
+  return {g.add("Concat", pieces, {{"axis", g.attrs().get("axis")}})};
+}
+
+/// A backward op taking the forward attributes `attrs` and x's shape.
+ir::Value* backward_op(GradientContext& g, const char* op, std::vector<ir::Value*> inputs,
+                       std::initializer_list<const char*> attrs) {
+  std::map<std::string, proto::AttrValue> values{{"input_shape", attr_ints(g.input(0)->type().shape)}};
+  for (const char* a : attrs) values[a] = g.attrs().get(a);
+  return g.add(op, inputs, std::move(values));
+}
+
+Gradients slice_gradient(GradientContext& g) {
+  return {backward_op(g, "SliceGrad", {g.grad()}, {"starts", "ends", "axes", "steps"})};
+}
+
+Gradients gather_gradient(GradientContext& g) {
+  return {backward_op(g, "GatherGrad", {g.grad(), g.input(1)}, {"axis"}), nullptr};
+}
+
+Gradients pad_gradient(GradientContext& g) {
+  return {backward_op(g, "PadGrad", {g.grad()}, {"pads", "mode", "value"})};
+}
+
 }  // namespace
 
 void register_shape_ops(OpRegistry& r) {
@@ -230,21 +290,24 @@ void register_shape_ops(OpRegistry& r) {
                       .optional_input("shape")
                       .output("y")
                       .optional_attr("shape", AttrType::ints, "the target, when input 1 is absent")
-                      .infer(infer_reshape));
+                      .infer(infer_reshape)
+                      .gradient(reshape_gradient));
 
   r.add(OpBuilder("Transpose")
                       .doc("Permutes dims: output dim i is input dim perm[i].")
                       .input("x")
                       .output("y")
                       .attr("perm", AttrType::ints, attr_ints({}), "a permutation of 0..rank-1; [] = reversed")
-                      .infer(infer_transpose));
+                      .infer(infer_transpose)
+                      .gradient(transpose_gradient));
 
   r.add(OpBuilder("Concat")
                       .doc("Joins inputs along `axis`; other dims must match.")
                       .variadic_input("x", 1)
                       .output("y")
                       .attr("axis", AttrType::int_, attr_int(0), "the joined axis")
-                      .infer(infer_concat));
+                      .infer(infer_concat)
+                      .gradient(concat_gradient));
 
   r.add(OpBuilder("Split")
                       .doc("Cuts x along `axis` into pieces of `sizes`, or `num_outputs` equal pieces.")
@@ -254,7 +317,8 @@ void register_shape_ops(OpRegistry& r) {
                       .attr("axis", AttrType::int_, attr_int(0), "the cut axis")
                       .optional_attr("sizes", AttrType::ints, "piece sizes, summing to the dim")
                       .optional_attr("num_outputs", AttrType::int_, "number of equal pieces, dividing the dim")
-                      .infer(infer_split));
+                      .infer(infer_split)
+                      .gradient(split_gradient));
 
   r.add(OpBuilder("Slice")
                       .doc("ONNX Slice: clamped bounds, negative indices from the end, negative steps walk backwards.")
@@ -264,7 +328,8 @@ void register_shape_ops(OpRegistry& r) {
                       .attr("ends", AttrType::ints, "end index (exclusive) per sliced axis")
                       .attr("axes", AttrType::ints, attr_ints({}), "sliced axes; [] = 0..n-1")
                       .attr("steps", AttrType::ints, attr_ints({}), "non-zero steps; [] = 1s")
-                      .infer(infer_slice));
+                      .infer(infer_slice)
+                      .gradient(slice_gradient));
 
   r.add(OpBuilder("Gather")
                       .doc("Picks slices of data along `axis` at indices; negative indices wrap.")
@@ -272,14 +337,16 @@ void register_shape_ops(OpRegistry& r) {
                       .input("indices")
                       .output("y")
                       .attr("axis", AttrType::int_, attr_int(0), "the indexed axis")
-                      .infer(infer_gather));
+                      .infer(infer_gather)
+                      .gradient(gather_gradient));
 
   r.add(OpBuilder("Flatten")
                       .doc("[prod(dims[:axis]), prod(dims[axis:])].")
                       .input("x")
                       .output("y")
                       .attr("axis", AttrType::int_, attr_int(1), "in [-rank, rank]")
-                      .infer(infer_flatten));
+                      .infer(infer_flatten)
+                      .gradient(reshape_gradient));
 
   r.add(OpBuilder("Pad")
                       .doc("Pads each dim by pads[d] before and pads[rank + d] after.")
@@ -288,7 +355,8 @@ void register_shape_ops(OpRegistry& r) {
                       .attr("pads", AttrType::ints, "2*rank ints >= 0: all begins, then all ends")
                       .attr("mode", AttrType::string, attr_string("constant"), "\"constant\", \"reflect\" or \"edge\"")
                       .attr("value", AttrType::float_, attr_float(0.0f), "the fill value of \"constant\"")
-                      .infer(infer_pad));
+                      .infer(infer_pad)
+                      .gradient(pad_gradient));
 }
 
 }  // namespace graphc::ops

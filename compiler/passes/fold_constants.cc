@@ -7,6 +7,7 @@
 
 #include "compiler/ops/op_registry.h"
 #include "compiler/passes/constant_value.h"
+#include "compiler/passes/known_values.h"
 #include "compiler/passes/pass.h"
 #include "runtime/core/kernel.h"
 #include "runtime/core/tensor_proto.h"
@@ -38,7 +39,21 @@ bool fold_constants(ir::Graph& graph, PassContext&) {
   bool changed = false;
   for (ir::Node* n : graph.topological_order()) {
     const ops::OpSchema* schema = registry.find(n->op());
-    if (schema == nullptr || !is_foldable(n, *schema)) continue;
+    if (schema == nullptr) continue;
+    // Shape and Size of a typed value are constants, whatever its producer.
+    if (auto value = value_from_types(n)) {
+      std::string name = graph.unique_name(n->name() + "/folded");
+      proto::AttrValue attr;
+      *attr.mutable_tensor() = tensor_to_proto(*value);
+      ir::Node* c = graph.add_node(name, "Const", AttrMap(name, "Const", {{"value", attr}}), {});
+      c->output(0)->set_type(value->type());
+      c->output(0)->mark_typed();
+      graph.replace_all_uses(n->output(0), c->output(0));
+      graph.erase(n);
+      changed = true;
+      continue;
+    }
+    if (!is_foldable(n, *schema)) continue;
 
     std::vector<Tensor> inputs;
     std::vector<TensorType> in_types, out_types;

@@ -6,14 +6,41 @@
 
 #include "compiler/ops/op_registry.h"
 #include "compiler/passes/constant_value.h"
+#include "compiler/passes/known_values.h"
 #include "compiler/passes/pass.h"
 #include "graphc/error.h"
 
 namespace graphc::passes {
 
+namespace {
+
+/// Whether the byte count of a tensor of `type` fits in an int64.
+bool byte_size_fits(const TensorType& type) {
+  auto bytes = static_cast<int64_t>(dtype_size(type.dtype));
+  for (int64_t d : type.shape) {
+    if (__builtin_mul_overflow(bytes, d, &bytes)) return false;
+  }
+  return true;
+}
+
+/// A small i32/i64 value known at compile time, else std::nullopt (also when
+/// computing it fails: the kernel reports that at run time).
+std::optional<Tensor> shape_like_value(KnownValues& known, const ir::Value* v) {
+  const TensorType& t = v->type();
+  if ((t.dtype != DType::i64 && t.dtype != DType::i32) || num_elements(t.shape) > 1024) return std::nullopt;
+  try {
+    return known.get(v);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
 bool infer_shapes(ir::Graph& graph, PassContext& ctx) {
   const auto& registry = ops::OpRegistry::global();
   bool changed = false;
+  KnownValues known;
   for (ir::Node* n : graph.topological_order()) {
     const ops::OpSchema* schema = registry.find(n->op());
     if (schema == nullptr) throw Error::at_node(n->name(), n->op(), "unknown op");
@@ -21,7 +48,9 @@ bool infer_shapes(ir::Graph& graph, PassContext& ctx) {
     std::vector<std::optional<Tensor>> constants;
     for (const ir::Value* v : n->inputs()) {
       types.push_back(v->type());
-      constants.push_back(constant_value(v));
+      // Constants, and small integer values computed from them and from
+      // static shapes (Shape -> Gather -> Concat feeding a Reshape).
+      constants.push_back(v->producer()->op() == "Const" ? constant_value(v) : shape_like_value(known, v));
     }
     std::vector<const Tensor*> constant_ptrs;
     for (const auto& c : constants) constant_ptrs.push_back(c ? &*c : nullptr);
@@ -40,6 +69,9 @@ bool infer_shapes(ir::Graph& graph, PassContext& ctx) {
                                      d, shape_to_string(outputs[i].shape), n->name()));
         }
         infer_ctx.fail(fmt::format("inferred shape {} has a negative dim", shape_to_string(outputs[i].shape)));
+      }
+      if (!byte_size_fits(outputs[i])) {
+        infer_ctx.fail(fmt::format("output {} is too large: its byte count overflows 64 bits", outputs[i].to_string()));
       }
       ir::Value* v = n->output(i);
       if (!v->has_type() || v->type() != outputs[i]) changed = true;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "compiler/ir/graph.h"
+#include "graphc/device.h"
 
 namespace graphc::passes {
 
@@ -17,6 +18,13 @@ namespace graphc::passes {
 struct PassContext {
   /// Set by infer-shapes: from then on every value must carry a type.
   bool types_inferred = false;
+  /// autodiff: the signature output holding the scalar loss, and the nodes
+  /// (Placeholders or Variables) to differentiate it with respect to; empty
+  /// means every f32 Variable.
+  std::string loss = "loss";
+  std::vector<std::string> wrt;
+  /// The devices the place pass distributes the graph over.
+  DeviceSpec devices = DeviceSpec::whole_machine();
 };
 
 using PassFn = bool (*)(ir::Graph&, PassContext&);
@@ -35,8 +43,10 @@ const PassInfo* find_pass(std::string_view name);
 // The passes, one file each.
 bool verify(ir::Graph& graph, PassContext& ctx);           // verify.cc
 bool infer_shapes(ir::Graph& graph, PassContext& ctx);     // infer_shapes.cc
+bool autodiff(ir::Graph& graph, PassContext& ctx);         // autodiff.cc
 bool fold_constants(ir::Graph& graph, PassContext& ctx);   // fold_constants.cc
 bool eliminate_common_subexpressions(ir::Graph& graph, PassContext& ctx);  // cse.cc
 bool eliminate_dead_code(ir::Graph& graph, PassContext& ctx);              // dce.cc
+bool place(ir::Graph& graph, PassContext& ctx);            // place.cc
 
 }  // namespace graphc::passes

@@ -7,9 +7,11 @@ const std::vector<PassInfo>& all_passes() {
   static const std::vector<PassInfo> passes = {
       {"verify", "check the IR's structural invariants", verify},
       {"infer-shapes", "give every value a static type from the op schemas", infer_shapes},
+      {"autodiff", "add the gradients of the loss with respect to the variables", autodiff},
       {"fold-constants", "evaluate nodes whose inputs are all constants", fold_constants},
       {"cse", "merge nodes with the same op, attributes and inputs", eliminate_common_subexpressions},
       {"dce", "remove nodes no signature output depends on", eliminate_dead_code},
+      {"place", "assign every node a device by earliest-finish-time list scheduling", place},
   };
   return passes;
 }

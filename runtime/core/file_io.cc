@@ -39,8 +39,14 @@ void write_all(int fd, std::string_view bytes, const std::filesystem::path& path
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path.string(), fmt::format("cannot open: {}", std::strerror(errno)));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error(path.string(), "read error");
+  std::string bytes;
+  try {
+    // libstdc++ throws from the iterator when read() fails (e.g. EISDIR).
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::ios_base::failure&) {
+    throw Error(path.string(), fmt::format("read error: {}", std::strerror(errno)));
+  }
+  if (in.bad()) throw Error(path.string(), fmt::format("read error: {}", std::strerror(errno)));
   return bytes;
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,10 @@ struct KernelSpec {
   const AttrMap& attrs;
   std::span<const TensorType> inputs;
   std::span<const TensorType> outputs;
+  /// Per input, its value when it is a module constant that never changes
+  /// (null otherwise; empty when the caller knows none), so that a kernel
+  /// can prepare it once at load (e.g. reorder weights into a blocked layout).
+  std::span<const Tensor* const> constants = {};
 
   const std::string& node() const { return attrs.node(); }
   const std::string& op() const { return attrs.op(); }
@@ -36,11 +41,24 @@ struct KernelSpec {
 
 using KernelFactory = std::function<std::unique_ptr<Kernel>(const KernelSpec&)>;
 
+/// Thrown by an optimised kernel factory that cannot provide a kernel for a
+/// spec it is given (a dtype, shape or attribute its library does not
+/// handle); what() says why. The runtime then uses the reference kernel and
+/// records the reason (runtime/src/kernel_selection.h). A spec that is
+/// invalid for the op itself is a graphc::Error, as from the reference.
+class KernelUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Kernel factories by op name. `reference()` holds the plain, obviously
 /// correct kernel of every op: the oracle optimised kernels are tested against.
+/// `onednn()` holds kernels built on oneDNN primitives for the ops and types
+/// oneDNN serves; its factories throw KernelUnavailable for the rest.
 class KernelRegistry {
  public:
   static const KernelRegistry& reference();
+  static const KernelRegistry& onednn();  // runtime/kernels/onednn/onednn_kernels.cc
 
   void add(const std::string& op, KernelFactory factory);
   /// Null when no kernel is registered for `op`.

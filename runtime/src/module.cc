@@ -4,10 +4,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 
 #include "graphc/error.h"
 #include "runtime/core/file_io.h"
+#include "runtime/core/memory_plan_check.h"
 #include "runtime/core/tensor_proto.h"
+#include "runtime/src/kernel_selection.h"
 #include "runtime/src/module_impl.h"
 
 namespace graphc {
@@ -43,6 +47,97 @@ class ModuleChecker {
   const proto::Module& m_;
   std::vector<bool> defined_;
 };
+
+/// A step predicted to take less than this runs inline on the thread that
+/// makes it ready instead of waking its device's worker.
+constexpr double kInlineStepUs = 1.0;
+
+void load_devices(const proto::Module& m, Module::Impl& impl) {
+  for (const auto& d : m.devices()) {
+    if (d.cores() < 1 || d.arena_bytes() < 0) {
+      throw Error("module", fmt::format("device {} has {} cores and a {}-byte arena", impl.device_cores.size(),
+                                        d.cores(), d.arena_bytes()));
+    }
+    impl.device_cores.push_back(d.cores());
+    impl.arena_bytes.push_back(d.arena_bytes());
+  }
+  if (impl.device_cores.empty()) {  // a module that predates devices: one device
+    impl.device_cores.push_back(1);
+    impl.arena_bytes.push_back(0);
+  }
+}
+
+void check_schedule(const proto::Step& s, int index, const Module::Impl& impl, const std::string& where) {
+  if (s.device() < 0 || s.device() >= static_cast<int>(impl.device_cores.size())) {
+    throw Error(where, fmt::format("runs on device {}, the module has {}", s.device(), impl.device_cores.size()));
+  }
+  for (int d : s.deps()) {
+    if (d < 0 || d >= index) throw Error(where, fmt::format("depends on step {}, which is not listed before it", d));
+  }
+}
+
+/// Successor lists, and the dependencies a step's inputs need: a step must
+/// wait for the producer of every value it reads.
+void link_steps(const proto::Module& m, Module::Impl& impl) {
+  std::vector<int> producer(m.values_size(), -1);
+  for (size_t i = 0; i < impl.steps.size(); ++i) {
+    LoadedStep& step = impl.steps[i];
+    const auto& deps = m.steps(static_cast<int>(i)).deps();
+    for (int id : step.inputs) {
+      if (producer[id] >= 0 && std::find(deps.begin(), deps.end(), producer[id]) == deps.end()) {
+        throw Error(fmt::format("node '{}' ({})", step.node, step.op),
+                    fmt::format("reads '{}' but does not depend on the step that writes it", m.values(id).name()));
+      }
+    }
+    for (int d : deps) impl.steps[d].successors.push_back(static_cast<int>(i));
+    if (deps.empty()) impl.initial_steps.push_back(static_cast<int>(i));
+    for (int id : step.outputs) producer[id] = static_cast<int>(i);
+  }
+}
+
+/// Arena offsets from the memory plan, re-checked for safety: a corrupt or
+/// hand-edited module must not make two live values share memory.
+void place_values(const proto::Module& m, Module::Impl& impl) {
+  impl.placements.assign(m.values_size(), {});
+  for (int id = 0; id < m.values_size(); ++id) {
+    if (impl.is_constant[id]) impl.placements[id].kind = ValuePlacement::Kind::constant;
+  }
+  std::vector<BufferLife> lives;
+  std::vector<int> producer(m.values_size(), -1);
+  for (size_t i = 0; i < impl.steps.size(); ++i) {
+    for (int id : impl.steps[i].outputs) producer[id] = static_cast<int>(i);
+  }
+  std::vector<int> life_of(m.values_size(), -1);
+  for (const auto& b : m.buffers()) {
+    std::string where = fmt::format("buffer of value {}", b.value());
+    if (b.value() < 0 || b.value() >= m.values_size() || producer[b.value()] < 0 || life_of[b.value()] >= 0) {
+      throw Error(where, "does not name a value written by a step, or names one twice");
+    }
+    const TensorType& type = impl.value_types[b.value()];
+    int64_t needed = num_elements(type.shape) * static_cast<int64_t>(dtype_size(type.dtype));
+    if (b.size() < needed || b.offset() % 64 != 0) {
+      throw Error(where, fmt::format("is {} bytes at offset {}; the value needs {} bytes, 64-byte aligned", b.size(),
+                                     b.offset(), needed));
+    }
+    if (b.device() != impl.steps[producer[b.value()]].device) {
+      throw Error(where, "lives on another device than the step that writes it");
+    }
+    life_of[b.value()] = static_cast<int>(lives.size());
+    lives.push_back({b.value(), b.device(), b.offset(), b.size(), producer[b.value()], {}});
+    impl.placements[b.value()] = {ValuePlacement::Kind::arena, b.device(), b.offset()};
+  }
+  std::vector<std::vector<int>> deps;
+  for (size_t i = 0; i < impl.steps.size(); ++i) {
+    const auto& d = m.steps(static_cast<int>(i)).deps();
+    deps.emplace_back(d.begin(), d.end());
+    for (int id : impl.steps[i].inputs) {
+      if (life_of[id] >= 0) lives[life_of[id]].use_steps.push_back(static_cast<int>(i));
+    }
+  }
+  std::vector<std::string> names;
+  for (const auto& v : m.values()) names.push_back(v.name());
+  check_memory_plan(lives, impl.arena_bytes, StepDag(deps), names);
+}
 
 }  // namespace
 
@@ -80,8 +175,12 @@ std::shared_ptr<const Module> Module::from_proto(proto::Module m) {
     TensorType& t = impl->value_types[id];
     t.dtype = dtype_from_proto(v.dtype(), where);
     t.shape.assign(v.shape().begin(), v.shape().end());
+    auto bytes = static_cast<int64_t>(dtype_size(t.dtype));
     for (int64_t d : t.shape) {
       if (d < 0) throw Error(where, fmt::format("shape {} has a negative dim", shape_to_string(t.shape)));
+      if (__builtin_mul_overflow(bytes, d, &bytes)) {
+        throw Error(where, fmt::format("shape {} is too large: its byte count overflows 64 bits", shape_to_string(t.shape)));
+      }
     }
   }
   for (const auto& c : m.constants()) {
@@ -101,21 +200,36 @@ std::shared_ptr<const Module> Module::from_proto(proto::Module m) {
     impl->inputs.push_back({b.name(), impl->value_types[b.value()]});
     impl->input_ids.push_back(b.value());
   }
+  load_devices(m, *impl);
   for (const auto& s : m.steps()) {
     std::string where = fmt::format("node '{}' ({})", s.node(), s.op());
-    LoadedStep step{s.node(), s.op(), nullptr, {s.inputs().begin(), s.inputs().end()},
-                    {s.outputs().begin(), s.outputs().end()}};
+    check_schedule(s, static_cast<int>(impl->steps.size()), *impl, where);
+    LoadedStep step;
+    step.node = s.node();
+    step.op = s.op();
+    step.inputs.assign(s.inputs().begin(), s.inputs().end());
+    step.outputs.assign(s.outputs().begin(), s.outputs().end());
+    step.device = s.device();
+    step.dependency_count = s.deps_size();
+    step.inline_ok = s.predicted_us() < kInlineStepUs;
     std::vector<TensorType> in_types, out_types;
+    // A loaded module's constants and Variables never change (sessions share
+    // them read-only), so kernels may prepare them once.
+    std::vector<const Tensor*> constants;
     for (int id : step.inputs) {
       checker.use(id, where);
       in_types.push_back(impl->value_types[id]);
+      constants.push_back(impl->is_constant[id] ? &impl->constants[id] : nullptr);
     }
     for (int id : step.outputs) {
       checker.define(id, where);
       out_types.push_back(impl->value_types[id]);
     }
     AttrMap attrs(s.node(), s.op(), {s.attr().begin(), s.attr().end()});
-    step.kernel = KernelRegistry::reference().create(KernelSpec{attrs, in_types, out_types});
+    SelectedKernel selected = select_kernel(KernelSpec{attrs, in_types, out_types, constants}, s.kernel());
+    step.kernel = std::move(selected.kernel);
+    step.backend = std::move(selected.backend);
+    step.fallback_reason = std::move(selected.fallback_reason);
     impl->steps.push_back(std::move(step));
   }
   for (const auto& b : m.outputs()) {
@@ -123,6 +237,8 @@ std::shared_ptr<const Module> Module::from_proto(proto::Module m) {
     impl->outputs.push_back({b.name(), impl->value_types[b.value()]});
     impl->output_ids.push_back(b.value());
   }
+  link_steps(m, *impl);
+  place_values(m, *impl);
   impl->proto = std::move(m);
   return std::shared_ptr<const Module>(new Module(std::move(impl)));
 }

@@ -19,6 +19,23 @@ struct LoadedStep {
   std::unique_ptr<Kernel> kernel;
   std::vector<int> inputs;
   std::vector<int> outputs;
+  int device = 0;
+  /// The steps waiting for this one, and how many steps this one waits for.
+  std::vector<int> successors;
+  int dependency_count = 0;
+  /// Cheap enough to run on whichever thread makes it ready.
+  bool inline_ok = false;
+  /// The kernel's backend ("onednn", "reference") and why an optimised step
+  /// runs the reference kernel (runtime/src/kernel_selection.h).
+  std::string backend = {};
+  std::string fallback_reason = {};
+};
+
+/// Where a value lives during a run.
+struct ValuePlacement {
+  enum class Kind { constant, arena, own } kind = Kind::own;
+  int device = 0;
+  int64_t offset = 0;  // in the device's arena
 };
 
 struct Module::Impl {
@@ -28,6 +45,11 @@ struct Module::Impl {
   std::vector<Tensor> constants;
   std::vector<bool> is_constant;
   std::vector<LoadedStep> steps;
+  std::vector<ValuePlacement> placements;  // by value id
+  std::vector<int> device_cores;
+  std::vector<int64_t> arena_bytes;  // per device
+  /// Steps with no dependencies: where every run starts.
+  std::vector<int> initial_steps;
   std::vector<TensorInfo> inputs;
   std::vector<TensorInfo> outputs;
   std::vector<int> input_ids;

@@ -160,13 +160,15 @@ Tensor read_npy(const std::filesystem::path& path) {
     }
     count *= d;
   }
-  Tensor t(*dtype, shape);
+  // Checked before allocating: a tiny file may claim a huge shape.
+  size_t needed = static_cast<size_t>(count) * dtype_size(*dtype);
   size_t data_start = header_start + header_len;
   size_t available = bytes.size() - data_start;
-  if (available != t.byte_size()) {
+  if (available != needed) {
     throw Error(path.string(), fmt::format("{} {} needs {} data bytes, the file has {}", dtype_name(*dtype),
-                                           shape_to_string(shape), t.byte_size(), available));
+                                           shape_to_string(shape), needed, available));
   }
+  Tensor t(*dtype, shape);
   if (t.byte_size() != 0) std::memcpy(t.raw_data(), bytes.data() + data_start, t.byte_size());
   return t;
 }

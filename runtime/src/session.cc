@@ -1,9 +1,9 @@
-// Session: per-caller buffers and the sequential executor.
+// Session: buffers laid out by the memory plan, and the executor.
 //
-// Every value gets its buffer when the session is created (constants share
-// the module's read-only storage), and each step's input and output pointer
-// lists are precomputed, so run() is a loop over kernels that allocates
-// nothing.
+// Planned values are views into one arena per device (offsets from the
+// module); constants share the module's read-only storage; signature inputs
+// and outputs, and any value without a planned buffer, own their storage.
+// Each step's argument lists are built once, so run() only runs kernels.
 #include "graphc/session.h"
 
 #include <fmt/format.h>
@@ -11,15 +11,18 @@
 #include <cstring>
 
 #include "graphc/error.h"
+#include "runtime/src/executor.h"
 #include "runtime/src/module_impl.h"
 
 namespace graphc {
 
 struct Session::State {
   std::shared_ptr<const Module> module;
+  std::vector<Tensor> arenas;  // per device, bytes
   std::vector<Tensor> values;
   std::vector<std::vector<const Tensor*>> step_inputs;
   std::vector<std::vector<Tensor*>> step_outputs;
+  std::unique_ptr<Executor> executor;
 
   int find(const std::vector<TensorInfo>& infos, const std::vector<int>& ids, std::string_view name,
            const char* kind) const {
@@ -33,13 +36,24 @@ struct Session::State {
   }
 };
 
-Session::Session(std::shared_ptr<const Module> module) : state_(std::make_unique<State>()) {
+Session::Session(std::shared_ptr<const Module> module, SessionOptions options) : state_(std::make_unique<State>()) {
   const Module::Impl& m = module->impl();
   state_->module = std::move(module);
+  for (int64_t bytes : m.arena_bytes) state_->arenas.emplace_back(DType::i8, Shape{bytes});
   auto& values = state_->values;
   values.resize(m.value_types.size());
   for (size_t id = 0; id < values.size(); ++id) {
-    values[id] = m.is_constant[id] ? m.constants[id] : Tensor(m.value_types[id]);
+    const ValuePlacement& p = m.placements[id];
+    const TensorType& type = m.value_types[id];
+    switch (p.kind) {
+      case ValuePlacement::Kind::constant: values[id] = m.constants[id]; break;
+      case ValuePlacement::Kind::arena: {
+        auto* base = static_cast<std::byte*>(state_->arenas[p.device].raw_data());
+        values[id] = Tensor::view(type.dtype, type.shape, base + p.offset);
+        break;
+      }
+      case ValuePlacement::Kind::own: values[id] = Tensor(type); break;
+    }
   }
   for (const auto& step : m.steps) {
     auto& in = state_->step_inputs.emplace_back();
@@ -47,6 +61,8 @@ Session::Session(std::shared_ptr<const Module> module) : state_(std::make_unique
     for (int id : step.inputs) in.push_back(&values[id]);
     for (int id : step.outputs) out.push_back(&values[id]);
   }
+  state_->executor =
+      std::make_unique<Executor>(m, state_->step_inputs, state_->step_outputs, options.poison_freed_buffers);
 }
 
 Session::~Session() = default;
@@ -69,19 +85,7 @@ void Session::set_input(std::string_view name, const Tensor& value) {
   if (slot.byte_size() != 0) std::memcpy(slot.raw_data(), value.raw_data(), slot.byte_size());
 }
 
-void Session::run() {
-  const Module::Impl& m = state_->module->impl();
-  for (size_t i = 0; i < m.steps.size(); ++i) {
-    const LoadedStep& step = m.steps[i];
-    try {
-      step.kernel->run(state_->step_inputs[i], state_->step_outputs[i]);
-    } catch (const Error&) {
-      throw;
-    } catch (const std::exception& e) {
-      throw Error::at_node(step.node, step.op, e.what());
-    }
-  }
-}
+void Session::run() { state_->executor->run(); }
 
 const Tensor& Session::output(std::string_view name) const {
   const Module::Impl& m = state_->module->impl();

@@ -9,6 +9,11 @@
 
 namespace graphc::cli {
 
+CLI::Option* add_repeatable_option(CLI::App& cmd, const std::string& name, std::vector<std::string>& values,
+                                   const std::string& description) {
+  return cmd.add_option(name, values, description)->allow_extra_args(false);
+}
+
 ShapeOverrides parse_shapes(const std::vector<std::string>& items) {
   ShapeOverrides shapes;
   for (const auto& item : items) {

@@ -1,6 +1,7 @@
 // Parsing of the CLI's structured arguments (--shape, --input).
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -8,6 +9,12 @@
 #include "compiler/import/graphdef_import.h"
 
 namespace graphc::cli {
+
+/// Adds an option that may be repeated and takes one value each time
+/// (`--shape a=1 --shape b=2`), so that it never swallows a positional
+/// argument after it (`compile --shape x=1x784 MODEL`).
+CLI::Option* add_repeatable_option(CLI::App& cmd, const std::string& name, std::vector<std::string>& values,
+                                   const std::string& description);
 
 /// Parses "NAME=1x3x224x224" items into shape overrides.
 ShapeOverrides parse_shapes(const std::vector<std::string>& items);

@@ -11,5 +11,7 @@ void add_compile_command(CLI::App& app);  // compile_command.cc
 void add_run_command(CLI::App& app);      // run_command.cc
 void add_inspect_command(CLI::App& app);  // inspect_command.cc
 void add_dot_command(CLI::App& app);      // dot_command.cc
+void add_bench_command(CLI::App& app);    // bench_command.cc
+void add_import_command(CLI::App& app);   // import_command.cc
 
 }  // namespace graphc::cli

@@ -1,4 +1,4 @@
-// graphc compile MODEL [-o OUT.gcm] [--shape NAME=DIMS] [-O0|-O1|-O2] [debug flags]
+// graphc compile MODEL [-o OUT.gcm] [--shape NAME=DIMS] [-O0|-O1|-O2] [--train [--loss NAME]] [debug flags]
 #include <fmt/format.h>
 
 #include <iostream>
@@ -17,6 +17,9 @@ struct CompileArgs {
   std::string output;
   std::vector<std::string> shapes;
   int opt_level = 2;
+  std::string devices;
+  bool train = false;
+  std::string loss = "loss";
   bool print_pipeline = false;
   std::vector<std::string> print_after;
   bool print_after_all = false;
@@ -26,12 +29,15 @@ struct CompileArgs {
 
 void run_compile(const CompileArgs& args) {
   if (args.print_pipeline) {
-    std::cout << describe_pipeline(default_pipeline(args.opt_level)) << "\n";
+    std::cout << describe_pipeline(default_pipeline(args.opt_level, args.train)) << "\n";
     if (args.model.empty()) return;
   }
   if (args.model.empty()) throw Error("compile", "no MODEL given");
   CompileOptions options;
   options.opt_level = args.opt_level;
+  if (!args.devices.empty()) options.pipeline.devices = DeviceSpec::parse(args.devices);
+  options.train = args.train;
+  options.pipeline.loss = args.loss;
   options.shapes = parse_shapes(args.shapes);
   options.pipeline.print_after = {args.print_after.begin(), args.print_after.end()};
   options.pipeline.print_after_all = args.print_after_all;
@@ -52,10 +58,15 @@ void add_compile_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("compile", "Compile a model (.pbtxt/.pb) into a module (.gcm)");
   cmd->add_option("MODEL", args->model, "The model to compile");
   cmd->add_option("-o,--output", args->output, "Output module (default: MODEL with extension .gcm)");
-  cmd->add_option("--shape", args->shapes, "Fix an input's shape, e.g. --shape x=1x784 (repeatable)");
+  add_repeatable_option(*cmd, "--shape", args->shapes, "Fix an input's shape, e.g. --shape x=1x784 (repeatable)");
   cmd->add_option("-O", args->opt_level, "Optimisation level: -O0, -O1 or -O2 (default)")->check(CLI::Range(0, 2));
+  cmd->add_option("--devices", args->devices,
+                  "Devices to place the graph on: cpu (default: one device, all cores), cpu:N (N one-core "
+                  "devices) or cpu:NxC (N devices of C cores)");
+  cmd->add_flag("--train", args->train, "Add the gradients of the loss with respect to every Variable (autodiff)");
+  cmd->add_option("--loss", args->loss, "The signature output to differentiate with --train (default: loss)");
   cmd->add_flag("--print-pipeline", args->print_pipeline, "Print the pass pipeline of the chosen -O level");
-  cmd->add_option("--print-after", args->print_after, "Print the IR after each run of PASS (repeatable)");
+  add_repeatable_option(*cmd, "--print-after", args->print_after, "Print the IR after each run of PASS (repeatable)");
   cmd->add_flag("--print-after-all", args->print_after_all, "Print the IR after every pass");
   cmd->add_flag("--verify-each", args->verify_each, "Run the IR verifier after every pass");
   cmd->add_flag("--time-passes", args->time_passes, "Print how long each pass took");

@@ -68,7 +68,7 @@ void add_dot_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("dot", "Draw a model or module as a Graphviz graph (.dot or .svg)");
   cmd->add_option("MODEL_OR_MODULE", args->path, "A model (.pbtxt/.pb) or a compiled module (.gcm)")->required();
   cmd->add_option("-o,--output", args->output, "Output file: graph.dot or graph.svg")->required();
-  cmd->add_option("--shape", args->shapes, "Fix a model input's shape, e.g. --shape x=1x784 (repeatable)");
+  add_repeatable_option(*cmd, "--shape", args->shapes, "Fix a model input's shape, e.g. --shape x=1x784 (repeatable)");
   cmd->add_option("-O", args->opt_level, "For a model: draw the graph after this -O pipeline (default 0)")
       ->check(CLI::Range(0, 2));
   cmd->callback([args] { run_dot(*args); });

@@ -1,17 +1,22 @@
-// graphc inspect MODEL_OR_MODULE [--shape NAME=DIMS] [-O N] [--json]
+// graphc inspect MODEL_OR_MODULE [--shape NAME=DIMS] [-O N] [--json] [--memory] [--placement] [--devices SPEC]
 //
 // A report of a graph: signature, op histogram, parameter count and every
 // node with its output types. For a model, the graph after the -O pipeline
-// (default -O0: as written); for a module, its optimised graph.
+// (default -O0: as written); for a module, its optimised graph, and the
+// kernel each step got when loaded (backend, and why an -O2 step fell back
+// to the reference kernel).
 #include <fmt/format.h>
 
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "compiler/compiler.h"
+#include "runtime/src/module_impl.h"
 #include "tools/graphc/arguments.h"
 #include "tools/graphc/commands.h"
+#include "tools/graphc/schedule_report.h"
 
 namespace graphc::cli {
 
@@ -22,7 +27,22 @@ struct InspectArgs {
   std::vector<std::string> shapes;
   int opt_level = 0;
   bool json = false;
+  bool memory = false;
+  bool placement = false;
+  std::string devices;
 };
+
+/// The module whose plan --memory/--placement describe: the file itself, or
+/// a model compiled in memory with the given shapes, -O level and devices.
+proto::Module module_for_plan(const InspectArgs& args) {
+  if (is_module_path(args.path)) return read_module(args.path);
+  CompileOptions options;
+  options.opt_level = args.opt_level;
+  options.shapes = parse_shapes(args.shapes);
+  if (!args.devices.empty()) options.pipeline.devices = DeviceSpec::parse(args.devices);
+  std::ostringstream no_diag;
+  return compile_model(args.path, options, no_diag);
+}
 
 nlohmann::json build_report(const std::string& path, const ir::Graph& graph) {
   nlohmann::json report;
@@ -90,6 +110,25 @@ void print_text(const nlohmann::json& r) {
     std::cout << fmt::format("  {:<28} {:<14} {:<28} {}\n", n["name"].get<std::string>(), n["op"].get<std::string>(),
                              fmt::join(outs, " "), fmt::join(ins, ", "));
   }
+  if (!r.contains("kernels")) return;
+  std::map<std::string, int> backends;
+  for (const auto& k : r["kernels"]) ++backends[k["backend"].get<std::string>()];
+  std::cout << "\nkernels:";
+  for (const auto& [backend, count] : backends) std::cout << fmt::format(" {}×{}", backend, count);
+  std::cout << "\n" << fmt::format("  {:<28} {:<14} {:<10} {}\n", "step", "op", "backend", "note");
+  for (const auto& k : r["kernels"]) {
+    std::cout << fmt::format("  {:<28} {:<14} {:<10} {}\n", k["node"].get<std::string>(), k["op"].get<std::string>(),
+                             k["backend"].get<std::string>(), k["note"].get<std::string>());
+  }
+}
+
+/// The kernel of every step of a loaded module.
+nlohmann::json kernel_report(const Module& module) {
+  nlohmann::json kernels = nlohmann::json::array();
+  for (const LoadedStep& step : module.impl().steps) {
+    kernels.push_back({{"node", step.node}, {"op", step.op}, {"backend", step.backend}, {"note", step.fallback_reason}});
+  }
+  return kernels;
 }
 
 void run_inspect(const InspectArgs& args) {
@@ -97,10 +136,18 @@ void run_inspect(const InspectArgs& args) {
   auto graph = load_typed_graph(args.path, parse_shapes(args.shapes), args.opt_level, notes);
   for (const auto& note : notes) std::cerr << "note: " << note << "\n";
   nlohmann::json report = build_report(args.path, *graph);
+  if (is_module_path(args.path)) report["kernels"] = kernel_report(*Module::load(args.path));
+  if (args.memory || args.placement) {
+    proto::Module module = module_for_plan(args);
+    if (args.memory) report["memory"] = memory_report(module);
+    if (args.placement) report["placement"] = placement_report(module);
+  }
   if (args.json) {
     std::cout << report.dump(2) << "\n";
   } else {
     print_text(report);
+    if (report.contains("memory")) print_memory_report(report["memory"]);
+    if (report.contains("placement")) print_placement_report(report["placement"]);
   }
 }
 
@@ -110,10 +157,13 @@ void add_inspect_command(CLI::App& app) {
   auto args = std::make_shared<InspectArgs>();
   CLI::App* cmd = app.add_subcommand("inspect", "Report on a model or module: signature, ops, parameters, nodes");
   cmd->add_option("MODEL_OR_MODULE", args->path, "A model (.pbtxt/.pb) or a compiled module (.gcm)")->required();
-  cmd->add_option("--shape", args->shapes, "Fix a model input's shape, e.g. --shape x=1x784 (repeatable)");
+  add_repeatable_option(*cmd, "--shape", args->shapes, "Fix a model input's shape, e.g. --shape x=1x784 (repeatable)");
   cmd->add_option("-O", args->opt_level, "For a model: report the graph after this -O pipeline (default 0)")
       ->check(CLI::Range(0, 2));
   cmd->add_flag("--json", args->json, "Print the report as JSON");
+  cmd->add_flag("--memory", args->memory, "Arena size per device against the liveness lower bound, largest buffers");
+  cmd->add_flag("--placement", args->placement, "Device of every step, transfers and the predicted critical path");
+  cmd->add_option("--devices", args->devices, "For a model with --memory/--placement: cpu, cpu:N or cpu:NxC");
   cmd->callback([args] { run_inspect(*args); });
 }
 

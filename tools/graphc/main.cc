@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   graphc::cli::add_run_command(app);
   graphc::cli::add_inspect_command(app);
   graphc::cli::add_dot_command(app);
+  graphc::cli::add_bench_command(app);
+  graphc::cli::add_import_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

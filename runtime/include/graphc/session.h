@@ -9,13 +9,21 @@
 
 namespace graphc {
 
-/// The per-caller state of running a module: every input, output and
-/// intermediate buffer is allocated once when the session is created, so
-/// run() allocates nothing. Use one session per thread; sessions of the same
-/// module are independent.
+struct SessionOptions {
+  /// Debug mode: fill each arena buffer with 0xFF bytes (NaN for floats) as
+  /// soon as its last reader has run, so a memory-planning bug shows up as
+  /// NaNs in the outputs instead of silently wrong numbers.
+  bool poison_freed_buffers = false;
+};
+
+/// The per-caller state of running a module: its activation arenas (one per
+/// device, laid out by the compiler's memory plan), its input and output
+/// buffers and its executor threads, all created once with the session, so
+/// run() allocates nothing. Use one session per thread; any number of
+/// sessions of one module may run at the same time.
 class Session {
  public:
-  explicit Session(std::shared_ptr<const Module> module);
+  explicit Session(std::shared_ptr<const Module> module, SessionOptions options = {});
   ~Session();
   Session(Session&&) noexcept;
   Session& operator=(Session&&) noexcept;

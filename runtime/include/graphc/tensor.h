@@ -43,6 +43,7 @@ struct TensorType {
 /// copies data. Storage is 64-byte aligned and zero-initialised.
 class Tensor {
  public:
+  /// An empty f32 tensor, shape [0], with no storage.
   Tensor() = default;
   Tensor(DType dtype, Shape shape);
   explicit Tensor(const TensorType& type) : Tensor(type.dtype, type.shape) {}
@@ -71,7 +72,7 @@ class Tensor {
   void check_dtype(DType expected) const;
 
   DType dtype_ = DType::f32;
-  Shape shape_;
+  Shape shape_ = {0};  // a default tensor is empty: its null data is never read
   std::shared_ptr<std::byte> storage_;
   std::byte* data_ = nullptr;
 };

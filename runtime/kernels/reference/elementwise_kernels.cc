@@ -9,6 +9,7 @@
 #include "graphc/error.h"
 #include "runtime/core/shape_rules.h"
 #include "runtime/kernels/reference/element_conversion.h"
+#include "runtime/kernels/reference/elementwise.h"
 #include "runtime/kernels/reference/index_maps.h"
 #include "runtime/kernels/reference/reference_kernels.h"
 #include "runtime/kernels/reference/scalar_ops.h"
@@ -25,8 +26,8 @@ class BinaryKernel final : public Kernel {
   BinaryKernel(const KernelSpec& spec, const Shape& out_shape)
       : node_(spec.node()),
         op_name_(spec.op()),
-        a_map_(offsets_for(spec.inputs[0].shape, out_shape)),
-        b_map_(offsets_for(spec.inputs[1].shape, out_shape)) {}
+        a_map_(broadcast_offsets_if_needed(spec.inputs[0].shape, out_shape)),
+        b_map_(broadcast_offsets_if_needed(spec.inputs[1].shape, out_shape)) {}
 
   void run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const override {
     const T* a = in[0]->data<T>();
@@ -44,30 +45,11 @@ class BinaryKernel final : public Kernel {
   }
 
  private:
-  /// Empty when the operand already has the output's shape.
-  static std::vector<int64_t> offsets_for(const Shape& from, const Shape& to) {
-    return from == to ? std::vector<int64_t>{} : broadcast_offsets(from, to);
-  }
-
   std::string node_;
   std::string op_name_;
   std::vector<int64_t> a_map_;
   std::vector<int64_t> b_map_;
 };
-
-/// Checks a binary op's spec: two inputs of one dtype among `dtypes` whose
-/// shapes broadcast to the output's.
-void check_binary(const KernelSpec& spec, std::initializer_list<DType> dtypes) {
-  expect_arity(spec, 2, 2, 1);
-  expect_input_dtype(spec, 0, dtypes);
-  expect_one_dtype(spec);
-  auto shape = broadcast_shapes(spec.inputs[0].shape, spec.inputs[1].shape);
-  if (!shape) {
-    fail(spec, fmt::format("input shapes {} and {} do not broadcast", shape_to_string(spec.inputs[0].shape),
-                           shape_to_string(spec.inputs[1].shape)));
-  }
-  expect_output_type(spec, 0, {spec.inputs[0].dtype, *shape});
-}
 
 /// A binary op over f32, i32 and i64.
 template <class Op>
@@ -77,33 +59,6 @@ KernelFactory numeric_binary() {
     return visit_numeric(spec, spec.inputs[0].dtype, [&](auto type) -> std::unique_ptr<Kernel> {
       return std::make_unique<BinaryKernel<decltype(type), Op>>(spec, spec.outputs[0].shape);
     });
-  };
-}
-
-/// y[i] = fn(x[i]) over elements of type T.
-template <class T, class Fn>
-std::unique_ptr<Kernel> map_kernel(Fn fn) {
-  return make_kernel([fn](std::span<const Tensor* const> in, std::span<Tensor* const> out) {
-    const T* x = in[0]->data<T>();
-    T* y = out[0]->data<T>();
-    int64_t n = out[0]->num_elements();
-    for (int64_t i = 0; i < n; ++i) y[i] = fn(x[i]);
-  });
-}
-
-/// Checks a unary op's spec: one input among `dtypes`, output of its type.
-void check_unary(const KernelSpec& spec, std::initializer_list<DType> dtypes) {
-  expect_arity(spec, 1, 1, 1);
-  expect_input_dtype(spec, 0, dtypes);
-  expect_output_type(spec, 0, spec.inputs[0]);
-}
-
-/// A unary f32 op computing fn(x).
-template <class Fn>
-KernelFactory float_unary(Fn fn) {
-  return [fn](const KernelSpec& spec) {
-    check_unary(spec, {DType::f32});
-    return map_kernel<float>(fn);
   };
 }
 
@@ -148,6 +103,24 @@ std::unique_ptr<Kernel> make_cast(const KernelSpec& spec) {
 }
 
 }  // namespace
+
+void check_unary(const KernelSpec& spec, std::initializer_list<DType> dtypes) {
+  expect_arity(spec, 1, 1, 1);
+  expect_input_dtype(spec, 0, dtypes);
+  expect_output_type(spec, 0, spec.inputs[0]);
+}
+
+void check_binary(const KernelSpec& spec, std::initializer_list<DType> dtypes) {
+  expect_arity(spec, 2, 2, 1);
+  expect_input_dtype(spec, 0, dtypes);
+  expect_one_dtype(spec);
+  auto shape = broadcast_shapes(spec.inputs[0].shape, spec.inputs[1].shape);
+  if (!shape) {
+    fail(spec, fmt::format("input shapes {} and {} do not broadcast", shape_to_string(spec.inputs[0].shape),
+                           shape_to_string(spec.inputs[1].shape)));
+  }
+  expect_output_type(spec, 0, {spec.inputs[0].dtype, *shape});
+}
 
 void register_reference_elementwise_kernels(KernelRegistry& r) {
   r.add("Add", numeric_binary<scalar::Add>());

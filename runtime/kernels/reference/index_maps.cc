@@ -32,4 +32,8 @@ std::vector<int64_t> broadcast_offsets(const Shape& from, const Shape& to) {
   return strided_offsets(to, strides);
 }
 
+std::vector<int64_t> broadcast_offsets_if_needed(const Shape& from, const Shape& to) {
+  return from == to ? std::vector<int64_t>{} : broadcast_offsets(from, to);
+}
+
 }  // namespace graphc

@@ -22,4 +22,8 @@ std::vector<int64_t> strided_offsets(const Shape& shape, const std::vector<int64
 /// to the right and its dims of 1 repeat). `from` must broadcast to `to`.
 std::vector<int64_t> broadcast_offsets(const Shape& from, const Shape& to);
 
+/// As broadcast_offsets, but empty when `from` is `to`: an operand that
+/// already has the output's shape is read in place, element i for element i.
+std::vector<int64_t> broadcast_offsets_if_needed(const Shape& from, const Shape& to);
+
 }  // namespace graphc

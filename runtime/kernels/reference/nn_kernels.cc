@@ -10,48 +10,13 @@
 #include <limits>
 
 #include "runtime/core/shape_rules.h"
+#include "runtime/kernels/reference/normalization.h"
 #include "runtime/kernels/reference/reference_kernels.h"
 #include "runtime/kernels/reference/spec_checks.h"
+#include "runtime/kernels/reference/window.h"
 
 namespace graphc {
 namespace {
-
-/// The geometry of a 2-D sliding window over an [N, C, H, W] input: tap
-/// (kh, kw) of output (oh, ow) reads input row oh·stride_h − pad_top +
-/// kh·dilation_h (and likewise for columns), unless that lies outside.
-struct Window {
-  int64_t batch = 0, channels = 0, in_h = 0, in_w = 0;
-  int64_t kernel_h = 0, kernel_w = 0;
-  int64_t stride_h = 1, stride_w = 1;
-  int64_t dilation_h = 1, dilation_w = 1;
-  int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
-  int64_t out_h = 0, out_w = 0;
-
-  int64_t row(int64_t oh, int64_t kh) const { return oh * stride_h - pad_top + kh * dilation_h; }
-  int64_t col(int64_t ow, int64_t kw) const { return ow * stride_w - pad_left + kw * dilation_w; }
-  bool inside(int64_t ih, int64_t iw) const { return ih >= 0 && ih < in_h && iw >= 0 && iw < in_w; }
-};
-
-/// Reads the window attributes (`strides`, `pads`, and `dilations` when the
-/// op has them) for a kernel of kernel_h × kernel_w over input 0 and computes
-/// the output size; fails when the window does not fit.
-Window window_of(const KernelSpec& spec, int64_t kernel_h, int64_t kernel_w, bool ceil_mode) {
-  const Shape& x = spec.inputs[0].shape;
-  if (x.size() != 4) fail(spec, fmt::format("x must be [N,C,H,W], found {}", spec.inputs[0].to_string()));
-  std::vector<int64_t> strides = ints_attr(spec, "strides", 2, 1);
-  std::vector<int64_t> pads = ints_attr(spec, "pads", 4, 0);
-  std::vector<int64_t> dilations =
-      spec.attrs.has("dilations") ? ints_attr(spec, "dilations", 2, 1) : std::vector<int64_t>{1, 1};
-  Window w{x[0],       x[1],         x[2],         x[3],    kernel_h, kernel_w, strides[0],
-           strides[1], dilations[0], dilations[1], pads[0], pads[1],  pads[2],  pads[3]};
-  w.out_h = window_output_size(w.in_h, kernel_h, w.stride_h, w.pad_top, w.pad_bottom, w.dilation_h, ceil_mode);
-  w.out_w = window_output_size(w.in_w, kernel_w, w.stride_w, w.pad_left, w.pad_right, w.dilation_w, ceil_mode);
-  if (w.out_h < 1 || w.out_w < 1) {
-    fail(spec, fmt::format("a {}x{} window (dilations [{},{}], pads [{}]) does not fit input {}", kernel_h, kernel_w,
-                           w.dilation_h, w.dilation_w, fmt::join(pads, ","), spec.inputs[0].to_string()));
-  }
-  return w;
-}
 
 /// Conv2D: y[n,o] = b[o] + Σ over the group's input channels c and taps of
 /// x[n,c] · w[o,c−group start], with zero padding.
@@ -60,7 +25,7 @@ class Conv2DKernel final : public Kernel {
   explicit Conv2DKernel(const KernelSpec& spec) {
     const Shape& w = spec.inputs[1].shape;
     if (w.size() != 4) fail(spec, fmt::format("w must be [O,C/groups,KH,KW], found {}", spec.inputs[1].to_string()));
-    window_ = window_of(spec, w[2], w[3], false);
+    window_ = window_of(spec, spec.inputs[0], w[2], w[3], false);
     groups_ = spec.attrs.get_int("groups");
     out_channels_ = w[0];
     if (groups_ < 1 || window_.channels % groups_ != 0 || out_channels_ % groups_ != 0 ||
@@ -119,13 +84,7 @@ class PoolKernel final : public Kernel {
   enum class Kind { max, average };
 
   PoolKernel(const KernelSpec& spec, Kind kind) : kind_(kind) {
-    std::vector<int64_t> kernel = ints_attr(spec, "kernel", 2, 1);
-    window_ = window_of(spec, kernel[0], kernel[1], spec.attrs.get_bool("ceil_mode"));
-    if (window_.pad_top >= kernel[0] || window_.pad_bottom >= kernel[0] || window_.pad_left >= kernel[1] ||
-        window_.pad_right >= kernel[1]) {
-      fail(spec, fmt::format("pads [{},{},{},{}] must be smaller than the kernel [{},{}]", window_.pad_top,
-                             window_.pad_left, window_.pad_bottom, window_.pad_right, kernel[0], kernel[1]));
-    }
+    window_ = pool_window_of(spec, spec.inputs[0]);
     count_include_pad_ = kind == Kind::average && spec.attrs.get_bool("count_include_pad");
     expect_output_type(spec, 0, {DType::f32, {window_.batch, window_.channels, window_.out_h, window_.out_w}});
   }
@@ -153,7 +112,7 @@ class PoolKernel final : public Kernel {
           if (kind_ == Kind::max) {
             *y++ = max;
           } else {
-            *y++ = static_cast<float>(sum / static_cast<double>(count_include_pad_ ? padded_taps(oh, ow) : count));
+            *y++ = static_cast<float>(sum / static_cast<double>(count_include_pad_ ? g.padded_taps(oh, ow) : count));
           }
         }
       }
@@ -161,14 +120,6 @@ class PoolKernel final : public Kernel {
   }
 
  private:
-  /// The taps of window (oh, ow) inside the padded input.
-  int64_t padded_taps(int64_t oh, int64_t ow) const {
-    const Window& g = window_;
-    int64_t rows = std::min(g.row(oh, g.kernel_h), g.in_h + g.pad_bottom) - g.row(oh, 0);
-    int64_t cols = std::min(g.col(ow, g.kernel_w), g.in_w + g.pad_right) - g.col(ow, 0);
-    return rows * cols;
-  }
-
   Kind kind_;
   Window window_;
   bool count_include_pad_ = false;
@@ -235,6 +186,48 @@ class BatchNormKernel final : public Kernel {
  private:
   float epsilon_;
   int64_t batch_ = 0, channels_ = 0, plane_size_ = 0;
+};
+
+/// Training BatchNorm: y normalised with the batch's moments per channel;
+/// the running statistics move toward the batch's by `momentum` (the
+/// running variance toward the unbiased batch variance).
+class BatchNormTrainingKernel final : public Kernel {
+ public:
+  explicit BatchNormTrainingKernel(const KernelSpec& spec)
+      : epsilon_(non_negative_float_attr(spec, "epsilon")), momentum_(spec.attrs.get_float("momentum")) {
+    expect_min_rank(spec, 0, 2);
+    const Shape& x = spec.inputs[0].shape;
+    static const char* const kNames[] = {"scale", "bias", "running_mean", "running_var"};
+    for (size_t i = 1; i < 5; ++i) expect_input_shape(spec, i, {x[1]}, fmt::format("[C] for {}", kNames[i - 1]));
+    if (!(momentum_ >= 0.0f && momentum_ <= 1.0f)) fail(spec, fmt::format("momentum {} is not in [0, 1]", momentum_));
+    expect_output_type(spec, 0, spec.inputs[0]);
+    expect_output_type(spec, 1, spec.inputs[1]);
+    expect_output_type(spec, 2, spec.inputs[1]);
+    groups_ = NormalizationGroups::per_channel(x);
+  }
+
+  void run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const override {
+    const float* x = in[0]->data<float>();
+    const float* scale = in[1]->data<float>();
+    const float* bias = in[2]->data<float>();
+    float* y = out[0]->data<float>();
+    auto count = static_cast<double>(groups_.members.size());
+    for (size_t c = 0; c < groups_.groups.size(); ++c) {
+      Moments m = groups_.moments(x, c, epsilon_);
+      for (int64_t o : groups_.members) {
+        int64_t i = groups_.groups[c] + o;
+        y[i] = static_cast<float>((x[i] - m.mean) * m.inv_std) * scale[c] + bias[c];
+      }
+      double unbiased = count > 1 ? m.variance * count / (count - 1) : m.variance;
+      out[1]->data<float>()[c] = static_cast<float>((1 - momentum_) * in[3]->data<float>()[c] + momentum_ * m.mean);
+      out[2]->data<float>()[c] = static_cast<float>((1 - momentum_) * in[4]->data<float>()[c] + momentum_ * unbiased);
+    }
+  }
+
+ private:
+  float epsilon_;
+  float momentum_;
+  NormalizationGroups groups_;
 };
 
 /// LayerNorm over the trailing dims from `axis`: each row of `size` elements
@@ -325,6 +318,12 @@ void register_reference_nn_kernels(KernelRegistry& r) {
   r.add("GlobalAvgPool", float_op<GlobalAvgPoolKernel>(1, 1));
   r.add("BatchNorm", float_op<BatchNormKernel>(5, 5));
   r.add("LayerNorm", float_op<LayerNormKernel>(2, 3));
+  r.add("BatchNormTraining", [](const KernelSpec& spec) -> std::unique_ptr<Kernel> {
+    expect_arity(spec, 5, 5, 3);
+    expect_input_dtype(spec, 0, {DType::f32});
+    expect_one_dtype(spec);
+    return std::make_unique<BatchNormTrainingKernel>(spec);
+  });
   r.add("Softmax", float_op<SoftmaxKernel>(1, 1, false));
   r.add("LogSoftmax", float_op<SoftmaxKernel>(1, 1, true));
 }

@@ -10,6 +10,14 @@ void register_reference_kernels(KernelRegistry& r) {
   register_reference_nn_kernels(r);
   register_reference_reduce_kernels(r);
   register_reference_shape_kernels(r);
+  register_reference_gradient_kernels(r);
+  register_reference_loss_kernels(r);
+  register_reference_math_kernels(r);
+  register_reference_logical_kernels(r);
+  register_reference_tensor_kernels(r);
+  register_reference_arg_reduce_kernels(r);
+  register_reference_resize_kernels(r);
+  register_reference_transfer_kernel(r);
 }
 
 }  // namespace graphc

@@ -17,5 +17,13 @@ void register_reference_linalg_kernels(KernelRegistry& r);       // linalg_kerne
 void register_reference_nn_kernels(KernelRegistry& r);           // nn_kernels.cc
 void register_reference_reduce_kernels(KernelRegistry& r);       // reduce_kernels.cc
 void register_reference_shape_kernels(KernelRegistry& r);        // shape_kernels.cc
+void register_reference_gradient_kernels(KernelRegistry& r);    // gradient_kernels.cc: backward ops
+void register_reference_loss_kernels(KernelRegistry& r);        // loss_kernels.cc
+void register_reference_math_kernels(KernelRegistry& r);         // math_kernels.cc
+void register_reference_logical_kernels(KernelRegistry& r);      // logical_kernels.cc
+void register_reference_tensor_kernels(KernelRegistry& r);       // tensor_kernels.cc
+void register_reference_arg_reduce_kernels(KernelRegistry& r);   // arg_reduce_kernels.cc
+void register_reference_resize_kernels(KernelRegistry& r);       // resize_kernels.cc
+void register_reference_transfer_kernel(KernelRegistry& r);      // transfer_kernel.cc: cross-device copies
 
 }  // namespace graphc

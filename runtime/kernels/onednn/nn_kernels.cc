@@ -1,0 +1,227 @@
+// oneDNN kernels of the neural-network ops: Conv2D, pooling, BatchNorm,
+// LayerNorm, Softmax and LogSoftmax, f32 and NCHW as stored.
+//
+// Conv2D lets oneDNN choose its layouts (`format_tag::any`): weights that are
+// module constants are reordered once at load, activations per run through
+// the kernel's scratch block (until the assign-layout pass keeps them
+// blocked between convolutions). The other ops work on the plain layout.
+//
+// Semantics against docs/ops.md: oneDNN max pooling never lets padding win,
+// average pooling excludes or includes padding as asked; `ceil_mode` is
+// expressed as extra end padding, which include-padding averages would
+// count, so that case stays on the reference kernel. A NaN inside a max
+// pooling window is propagated by the reference kernel but not guaranteed by
+// oneDNN's vector max. LayerNorm's normalised dims are flattened into one.
+#include <fmt/format.h>
+
+#include "runtime/core/shape_rules.h"
+#include "runtime/kernels/onednn/onednn_kernels.h"
+#include "runtime/kernels/onednn/primitive_kernel.h"
+#include "runtime/kernels/reference/spec_checks.h"
+
+namespace graphc {
+namespace {
+
+using onednn::PrimitiveKernel;
+using dnnl::memory;
+
+/// Checks the arity and that every tensor is f32 and non-empty, and that input
+/// 0 has rank `rank` (or any rank >= -rank when `rank` is negative).
+void expect_shapes(const KernelSpec& spec, size_t min_inputs, size_t max_inputs, int64_t rank) {
+  onednn::expect_f32_nonempty(spec);
+  if (spec.inputs.size() < min_inputs || spec.inputs.size() > max_inputs || spec.outputs.size() != 1) {
+    onednn::unavailable("unexpected number of inputs or outputs");
+  }
+  auto x_rank = static_cast<int64_t>(spec.inputs[0].shape.size());
+  if (rank >= 0 ? x_rank != rank : x_rank < -rank) {
+    onednn::unavailable(fmt::format("x {} has rank {}", spec.inputs[0].to_string(), x_rank));
+  }
+}
+
+/// Checks the output has input 0's type (the primitive writes it as such).
+void expect_output_like_input(const KernelSpec& spec) {
+  if (spec.outputs[0] != spec.inputs[0]) onednn::unavailable("the output's type is not x's");
+}
+
+/// The `strides`, begin and end `pads` of a window op, as oneDNN dims.
+struct WindowAttrs {
+  memory::dims strides, pad_begin, pad_end;
+};
+
+WindowAttrs window_attrs(const KernelSpec& spec) {
+  std::vector<int64_t> pads = ints_attr(spec, "pads", 4, 0);
+  return {ints_attr(spec, "strides", 2, 1), {pads[0], pads[1]}, {pads[2], pads[3]}};
+}
+
+std::unique_ptr<Kernel> make_conv2d(const KernelSpec& spec) {
+  expect_shapes(spec, 2, 3, 4);
+  const Shape& x = spec.inputs[0].shape;
+  const Shape& w = spec.inputs[1].shape;
+  const Shape& y = spec.outputs[0].shape;
+  int64_t groups = spec.attrs.get_int("groups");
+  if (w.size() != 4 || groups < 1 || x[1] % groups != 0 || w[0] % groups != 0 || w[1] * groups != x[1]) {
+    onednn::unavailable("w does not fit x and groups");
+  }
+  WindowAttrs window = window_attrs(spec);
+  memory::dims dilations = ints_attr(spec, "dilations", 2, 1);
+  for (auto& d : dilations) d -= 1;  // oneDNN counts the gaps between taps
+  // Grouped weights [O, C/g, KH, KW] are oneDNN's [g, O/g, C/g, KH, KW] in the same memory.
+  Shape w_dims = groups == 1 ? w : Shape{groups, w[0] / groups, w[1], w[2], w[3]};
+  memory::desc w_stored = onednn::plain_desc(w_dims);
+  memory::desc bias = onednn::plain_desc({w[0]});
+  bool has_bias = spec.inputs.size() == 3;
+  if (has_bias && spec.inputs[2].shape != Shape{w[0]}) onednn::unavailable("the bias is not [O]");
+  using Conv = dnnl::convolution_forward;
+  auto src = onednn::any_desc(x), weights = onednn::any_desc(w_dims), dst = onednn::any_desc(y);
+  auto pd = onednn::make_primitive_desc<Conv>("convolution", [&] {
+    auto kind = dnnl::prop_kind::forward_inference;
+    auto direct = dnnl::algorithm::convolution_direct;
+    return has_bias ? Conv::desc(kind, direct, src, weights, bias, dst, window.strides, dilations, window.pad_begin,
+                                 window.pad_end)
+                    : Conv::desc(kind, direct, src, weights, dst, window.strides, dilations, window.pad_begin,
+                                 window.pad_end);
+  });
+  auto kernel = std::make_unique<PrimitiveKernel>(pd);
+  kernel->bind_input(DNNL_ARG_SRC, 0, onednn::plain_desc(x));
+  kernel->bind_input(DNNL_ARG_WEIGHTS, 1, w_stored, onednn::constant_input(spec, 1));
+  if (has_bias) kernel->bind_input(DNNL_ARG_BIAS, 2, bias);
+  kernel->bind_output(DNNL_ARG_DST, 0, onednn::plain_desc(y));
+  return kernel;
+}
+
+/// A primitive with one source and one destination, both plain.
+std::unique_ptr<Kernel> src_dst_kernel(const dnnl::primitive_desc& pd, const KernelSpec& spec) {
+  auto kernel = std::make_unique<PrimitiveKernel>(pd);
+  kernel->bind_input(DNNL_ARG_SRC, 0, onednn::plain_desc(spec.inputs[0].shape));
+  kernel->bind_output(DNNL_ARG_DST, 0, onednn::plain_desc(spec.outputs[0].shape));
+  return kernel;
+}
+
+KernelFactory pool(bool max) {
+  return [max](const KernelSpec& spec) -> std::unique_ptr<Kernel> {
+    expect_shapes(spec, 1, 1, 4);
+    const Shape& x = spec.inputs[0].shape;
+    const Shape& y = spec.outputs[0].shape;
+    memory::dims kernel = ints_attr(spec, "kernel", 2, 1);
+    WindowAttrs window = window_attrs(spec);
+    // ceil_mode: the end padding that makes floor division give the output size.
+    memory::dims pad_end = window.pad_end;
+    for (size_t i = 0; i < 2; ++i) {
+      pad_end[i] = std::max(pad_end[i], (y[i + 2] - 1) * window.strides[i] + kernel[i] - x[i + 2] - window.pad_begin[i]);
+    }
+    bool include_pad = !max && spec.attrs.get_bool("count_include_pad");
+    if (include_pad && pad_end != window.pad_end) {
+      onednn::unavailable("count_include_pad with ceil_mode: oneDNN would count the taps ceil_mode adds");
+    }
+    auto algorithm = max           ? dnnl::algorithm::pooling_max
+                     : include_pad ? dnnl::algorithm::pooling_avg_include_padding
+                                   : dnnl::algorithm::pooling_avg_exclude_padding;
+    using Pool = dnnl::pooling_forward;
+    auto pd = onednn::make_primitive_desc<Pool>("pooling primitive", [&] {
+      return Pool::desc(dnnl::prop_kind::forward_inference, algorithm, onednn::plain_desc(x), onednn::plain_desc(y),
+                        window.strides, kernel, window.pad_begin, pad_end);
+    });
+    return src_dst_kernel(pd, spec);
+  };
+}
+
+std::unique_ptr<Kernel> make_global_avg_pool(const KernelSpec& spec) {
+  expect_shapes(spec, 1, 1, -3);
+  const Shape& x = spec.inputs[0].shape;
+  Shape y(x.size(), 1);
+  y[0] = x[0];
+  y[1] = x[1];
+  if (spec.outputs[0].shape != y) onednn::unavailable("the output is not [N,C,1,...]");
+  auto pd = onednn::make_primitive_desc<dnnl::reduction>("reduction primitive", [&] {
+    return dnnl::reduction::desc(dnnl::algorithm::reduction_mean, onednn::plain_desc(x), onednn::plain_desc(y), 0.0f,
+                                 0.0f);
+  });
+  return src_dst_kernel(pd, spec);
+}
+
+std::unique_ptr<Kernel> make_batch_norm(const KernelSpec& spec) {
+  expect_shapes(spec, 5, 5, -2);
+  expect_output_like_input(spec);
+  const Shape& x = spec.inputs[0].shape;
+  if (x.size() > 5) onednn::unavailable(fmt::format("x {} has rank > 5", spec.inputs[0].to_string()));
+  for (size_t i = 1; i < 5; ++i) {
+    if (spec.inputs[i].shape != Shape{x[1]}) onednn::unavailable("scale, bias, mean and var must be [C]");
+  }
+  using BatchNorm = dnnl::batch_normalization_forward;
+  auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
+               dnnl::normalization_flags::use_shift;
+  memory::desc data = onednn::plain_desc(x);
+  float epsilon = spec.attrs.get_float("epsilon");
+  auto pd = onednn::make_primitive_desc<BatchNorm>("batch normalization primitive", [&] {
+    return BatchNorm::desc(dnnl::prop_kind::forward_inference, data, epsilon, flags);
+  });
+  memory::desc channels = onednn::plain_desc({x[1]});
+  auto kernel = std::make_unique<PrimitiveKernel>(pd);
+  kernel->bind_input(DNNL_ARG_SRC, 0, data);
+  kernel->bind_input(DNNL_ARG_SCALE, 1, channels);
+  kernel->bind_input(DNNL_ARG_SHIFT, 2, channels);
+  kernel->bind_input(DNNL_ARG_MEAN, 3, channels);
+  kernel->bind_input(DNNL_ARG_VARIANCE, 4, channels);
+  kernel->bind_output(DNNL_ARG_DST, 0, data);
+  return kernel;
+}
+
+std::unique_ptr<Kernel> make_layer_norm(const KernelSpec& spec) {
+  expect_shapes(spec, 2, 3, -1);
+  expect_output_like_input(spec);
+  const Shape& x = spec.inputs[0].shape;
+  auto axis = normalize_axis(spec.attrs.get_int("axis"), static_cast<int64_t>(x.size()));
+  if (!axis) onednn::unavailable("axis out of range");
+  Shape normalized(x.begin() + *axis, x.end());
+  for (size_t i = 1; i < spec.inputs.size(); ++i) {
+    if (spec.inputs[i].shape != normalized) onednn::unavailable("scale and bias must be x.shape[axis:]");
+  }
+  int64_t size = num_elements(normalized);
+  memory::desc data = onednn::plain_desc({num_elements(x) / size, size});
+  bool has_bias = spec.inputs.size() == 3;
+  auto flags = dnnl::normalization_flags::use_scale;
+  if (has_bias) flags = flags | dnnl::normalization_flags::use_shift;
+  using LayerNorm = dnnl::layer_normalization_forward;
+  float epsilon = spec.attrs.get_float("epsilon");
+  auto pd = onednn::make_primitive_desc<LayerNorm>("layer normalization primitive", [&] {
+    return LayerNorm::desc(dnnl::prop_kind::forward_inference, data, epsilon, flags);
+  });
+  memory::desc affine = onednn::plain_desc({size});
+  auto kernel = std::make_unique<PrimitiveKernel>(pd);
+  kernel->bind_input(DNNL_ARG_SRC, 0, data);
+  kernel->bind_input(DNNL_ARG_SCALE, 1, affine);
+  if (has_bias) kernel->bind_input(DNNL_ARG_SHIFT, 2, affine);
+  kernel->bind_output(DNNL_ARG_DST, 0, data);
+  return kernel;
+}
+
+KernelFactory softmax(dnnl::algorithm algorithm) {
+  return [algorithm](const KernelSpec& spec) -> std::unique_ptr<Kernel> {
+    expect_shapes(spec, 1, 1, -1);
+    expect_output_like_input(spec);
+    const Shape& x = spec.inputs[0].shape;
+    auto axis = normalize_axis(spec.attrs.get_int("axis"), static_cast<int64_t>(x.size()));
+    if (!axis) onednn::unavailable("axis out of range");
+    memory::desc data = onednn::plain_desc(x);
+    using Softmax = dnnl::softmax_v2_forward;
+    auto pd = onednn::make_primitive_desc<Softmax>("softmax primitive", [&] {
+      return Softmax::desc(dnnl::prop_kind::forward_inference, algorithm, data, data, static_cast<int>(*axis));
+    });
+    return src_dst_kernel(pd, spec);
+  };
+}
+
+}  // namespace
+
+void register_onednn_nn_kernels(KernelRegistry& r) {
+  r.add("Conv2D", make_conv2d);
+  r.add("MaxPool", pool(true));
+  r.add("AvgPool", pool(false));
+  r.add("GlobalAvgPool", make_global_avg_pool);
+  r.add("BatchNorm", make_batch_norm);
+  r.add("LayerNorm", make_layer_norm);
+  r.add("Softmax", softmax(dnnl::algorithm::softmax_accurate));
+  r.add("LogSoftmax", softmax(dnnl::algorithm::softmax_log));
+}
+
+}  // namespace graphc

@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Writes the binary inputs of the bad-input suite into this directory.
+
+Run it from anywhere (python3 make_data.py); it needs only the standard
+library. The outputs are checked in, so the suite never runs it: rerun it
+after editing and commit what changed. Every .npy here is wrong in exactly
+one way for data/tiny.pbtxt, whose input x is f32[2,3].
+"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def npy(descr, shape, data, fortran=False, magic=b"\x93NUMPY"):
+    """A version 1.0 .npy file, padded as NumPy pads it (data 64-byte aligned)."""
+    header = "{'descr': '%s', 'fortran_order': %s, 'shape': %r, }" % (descr, fortran, tuple(shape))
+    header += " " * (-(len(magic) + 4 + len(header) + 1) % 64) + "\n"
+    return magic + b"\x01\x00" + struct.pack("<H", len(header)) + header.encode("latin1") + data
+
+
+def floats(fmt, n):
+    return struct.pack("<%d%s" % (n, fmt), *[i * 0.5 for i in range(n)])
+
+
+FILES = {
+    # .npy files fed as x (f32[2,3]) of tiny.pbtxt.
+    "wrong_dtype_f8.npy": npy("<f8", (2, 3), floats("d", 6)),
+    "wrong_dtype_i4.npy": npy("<i4", (2, 3), struct.pack("<6i", *range(6))),
+    "big_endian.npy": npy(">f4", (2, 3), struct.pack(">6f", *[0.0] * 6)),
+    "wrong_shape.npy": npy("<f4", (3, 2), floats("f", 6)),
+    "wrong_rank.npy": npy("<f4", (6,), floats("f", 6)),
+    "truncated.npy": npy("<f4", (2, 3), floats("f", 6))[:-4],
+    "bad_magic.npy": npy("<f4", (2, 3), floats("f", 6), magic=b"\x93NUMPX"),
+    "fortran_order.npy": npy("<f4", (2, 3), floats("f", 6), fortran=True),
+    "header_past_end.npy": b"\x93NUMPY\x01\x00\xff\x7f{'descr': '<f4'",
+    "negative_dim.npy": npy("<f4", (-2, 3), floats("f", 6)),
+    # A length-delimited field claiming 2^28 bytes in a file of a few bytes.
+    "garbage.pb": b"\x0a\xff\xff\xff\x7fnot a graph",
+    "garbage.gcm": b"\x0a\xff\xff\xff\x7fnot a module",
+    # External data for ../external_data_past_end.pbtxt: two floats.
+    "eight_bytes.bin": struct.pack("<2f", 1.0, 2.0),
+    "empty.pbtxt": b"",
+}
+
+
+def main():
+    for name, data in FILES.items():
+        with open(os.path.join(HERE, name), "wb") as f:
+            f.write(data)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,93 @@
+// Memory planning: the happens-before relation, the safety rule, the
+// planner's results on random step DAGs and on the example models.
+#include <catch2/catch.hpp>
+#include <random>
+#include <sstream>
+
+#include "compiler/compiler.h"
+#include "compiler/lower/memory_plan.h"
+#include "graphc/error.h"
+#include "runtime/core/memory_plan_check.h"
+
+namespace graphc {
+
+TEST_CASE("StepDag is the transitive closure of the dependencies", "[memory]") {
+  // 0 -> 1 -> 3, 0 -> 2 -> 3, 4 alone.
+  StepDag dag({{}, {0}, {0}, {1, 2}, {}});
+  CHECK(dag.happens_before(0, 3));
+  CHECK(dag.happens_before(1, 3));
+  CHECK_FALSE(dag.happens_before(1, 2));
+  CHECK_FALSE(dag.happens_before(2, 1));
+  CHECK_FALSE(dag.happens_before(3, 3));
+  CHECK_FALSE(dag.happens_before(0, 4));
+  REQUIRE_THROWS_WITH(StepDag({{1}, {}}), Catch::Contains("step 0") && Catch::Contains("not listed before it"));
+}
+
+TEST_CASE("may_share follows happens-before, not the listed order", "[memory]") {
+  StepDag dag({{}, {0}, {}, {1, 2}});  // 0 -> 1 -> 3 and 2 -> 3: 2 runs alongside 0 and 1
+  BufferLife a{0, 0, 0, 64, 0, {1}};   // written by 0, read by 1
+  BufferLife b{1, 0, 0, 64, 3, {}};    // written by 3, after a's reader
+  BufferLife c{2, 0, 0, 64, 2, {3}};   // written by 2, unordered with a
+  CHECK(may_share(a, b, dag));
+  CHECK_FALSE(may_share(a, c, dag));
+  BufferLife read_and_write{3, 0, 0, 64, 1, {}};  // written by the step that reads a
+  CHECK_FALSE(may_share(a, read_and_write, dag));
+}
+
+TEST_CASE("check_memory_plan rejects live overlaps and out-of-arena buffers", "[memory]") {
+  StepDag dag({{}, {}});
+  std::vector<std::string> names = {"v0", "v1"};
+  std::vector<BufferLife> overlapping = {{0, 0, 0, 128, 0, {}}, {1, 0, 64, 64, 1, {}}};
+  REQUIRE_THROWS_WITH(check_memory_plan(overlapping, {192}, dag, names),
+                      Catch::Contains("'v0' and 'v1' overlap"));
+  std::vector<BufferLife> outside = {{0, 0, 64, 128, 0, {}}};
+  REQUIRE_THROWS_WITH(check_memory_plan(outside, {128}, dag, names), Catch::Contains("outside the 128-byte arena"));
+}
+
+TEST_CASE("plan_memory gives checked plans no smaller than the lower bound", "[memory]") {
+  std::mt19937 rng(5);
+  for (int trial = 0; trial < 200; ++trial) {
+    int steps = 5 + trial % 40;
+    int devices = 1 + trial % 3;
+    std::vector<std::vector<int>> deps(steps);
+    std::vector<int> device(steps);
+    std::vector<int> last_on(devices, -1);
+    std::vector<BufferLife> buffers;
+    for (int s = 0; s < steps; ++s) {
+      device[s] = std::uniform_int_distribution<int>(0, devices - 1)(rng);
+      if (last_on[device[s]] >= 0) deps[s].push_back(last_on[device[s]]);
+      last_on[device[s]] = s;
+      for (int k = 0; k < 2 && s > 0; ++k) {
+        int reads = std::uniform_int_distribution<int>(0, s - 1)(rng);
+        if (buffers[reads].device != device[s]) continue;  // cross-device reads go through transfers
+        deps[s].push_back(reads);
+        buffers[reads].use_steps.push_back(s);
+      }
+      int64_t size = 64 * std::uniform_int_distribution<int>(1, 50)(rng);
+      buffers.push_back({s, device[s], 0, size, s, {}});
+    }
+    std::vector<std::string> names;
+    for (int s = 0; s < steps; ++s) names.push_back("v" + std::to_string(s));
+    MemoryPlan plan = plan_memory(buffers, devices, StepDag(deps), names);  // checks itself
+    int64_t arena = 0;
+    for (int64_t a : plan.arena_bytes) arena += a;
+    CHECK(arena >= plan.lower_bound_bytes);
+    CHECK(arena <= plan.naive_bytes);
+  }
+}
+
+TEST_CASE("the example models' arenas are within 5% of the lower bound on one device", "[memory]") {
+  for (const char* model : {"mlp.pbtxt", "cnn.pbtxt"}) {
+    CompileOptions options;
+    options.shapes["x"] = std::string(model) == "mlp.pbtxt" ? Shape{32, 784} : Shape{8, 1, 28, 28};
+    options.pipeline.devices = {1, 1};
+    std::ostringstream diag;
+    proto::Module m = compile_model(std::string(GRAPHC_SOURCE_DIR) + "/examples/" + model, options, diag);
+    INFO(model);
+    REQUIRE(m.devices_size() == 1);
+    CHECK(m.devices(0).arena_bytes() >= m.memory().lower_bound_bytes());
+    CHECK(static_cast<double>(m.devices(0).arena_bytes()) <= 1.05 * static_cast<double>(m.memory().lower_bound_bytes()));
+  }
+}
+
+}  // namespace graphc

@@ -1,0 +1,336 @@
+// Tests of the oneDNN kernels against the reference kernels (the oracle) on
+// random inputs, of the fallback to the reference kernel, and of kernel
+// selection by -O level.
+//
+// Tolerances, per op family: a result r matches the reference e when
+// |r − e| <= atol + rtol·|e|.
+//   conv, matmul, dense:     rtol 1e-4, atol 1e-4 (f32 sums in another order)
+//   eltwise, binary, pools:  rtol 1e-5, atol 1e-5 (oneDNN's log is within ~3e-6
+//                            absolute of libm's near log(1) = 0)
+//   batch/layer norm, softmax, global pooling: rtol 1e-4, atol 1e-5
+//     (oneDNN accumulates in f32, the reference in double)
+#include <fmt/format.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "compiler/compiler.h"
+#include "compiler/ops/op_schema.h"
+#include "graphc/error.h"
+#include "graphc/session.h"
+#include "runtime/core/kernel.h"
+#include "runtime/src/kernel_selection.h"
+#include "runtime/src/module_impl.h"
+
+namespace graphc {
+namespace {
+
+using Attrs = std::map<std::string, proto::AttrValue>;
+
+struct Tolerance {
+  float rtol;
+  float atol;
+};
+constexpr Tolerance kLinear{1e-4f, 1e-4f};
+constexpr Tolerance kElementwise{1e-5f, 1e-5f};
+constexpr Tolerance kNormalising{1e-4f, 1e-5f};
+
+/// Uniform values in [low, high), the same for the same seed.
+Tensor random_tensor(const Shape& shape, uint32_t seed, float low = -1.0f, float high = 1.0f) {
+  Tensor t(DType::f32, shape);
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(low, high);
+  float* p = t.data<float>();
+  for (int64_t i = 0; i < t.num_elements(); ++i) p[i] = dist(gen);
+  return t;
+}
+
+std::vector<Tensor> run_kernel(const Kernel& kernel, const std::vector<Tensor>& inputs, const TensorType& output) {
+  std::vector<Tensor> results{Tensor(output)};
+  std::vector<const Tensor*> in;
+  for (const Tensor& t : inputs) in.push_back(&t);
+  std::vector<Tensor*> out{&results[0]};
+  kernel.run(in, out);
+  return results;
+}
+
+void expect_close(const Tensor& got, const Tensor& want, Tolerance tol) {
+  REQUIRE(got.type() == want.type());
+  const float* g = got.data<float>();
+  const float* w = want.data<float>();
+  int64_t bad = 0;
+  for (int64_t i = 0; i < got.num_elements(); ++i) {
+    if (std::abs(g[i] - w[i]) <= tol.atol + tol.rtol * std::abs(w[i])) continue;
+    if (bad++ < 5) UNSCOPED_INFO(fmt::format("element {}: oneDNN {} reference {}", i, g[i], w[i]));
+  }
+  CHECK(bad == 0);
+}
+
+/// A step to test: op, attributes, inputs (random unless given) and its output type.
+struct Case {
+  std::string op;
+  Attrs attrs;
+  std::vector<Shape> inputs;
+  Shape output;
+  float low = -1.0f;  // the range of random inputs
+  bool constant_weights = false;  // input 1 is passed as a module constant
+};
+
+/// The oneDNN kernel of `c`, or a failed test saying why there is none.
+SelectedKernel select(const Case& c, const std::vector<Tensor>& inputs) {
+  AttrMap attrs("n", c.op, c.attrs);
+  std::vector<TensorType> in_types;
+  for (const Tensor& t : inputs) in_types.push_back(t.type());
+  std::vector<TensorType> out_types{{DType::f32, c.output}};
+  std::vector<const Tensor*> constants(inputs.size(), nullptr);
+  if (c.constant_weights) constants[1] = &inputs[1];
+  return select_kernel(KernelSpec{attrs, in_types, out_types, constants}, proto::OPTIMISED_KERNEL);
+}
+
+/// Runs `c` on the oneDNN kernel and on the reference kernel and compares.
+void check_against_reference(const Case& c, Tolerance tol) {
+  std::vector<Tensor> inputs;
+  for (size_t i = 0; i < c.inputs.size(); ++i) inputs.push_back(random_tensor(c.inputs[i], 17 + i, c.low));
+  std::string shapes;
+  for (const Shape& s : c.inputs) shapes += shape_to_string(s) + " ";
+  INFO(fmt::format("{} on {}-> {}", c.op, shapes, shape_to_string(c.output)));
+  SelectedKernel fast = select(c, inputs);
+  INFO("fallback reason: " << fast.fallback_reason);
+  REQUIRE(fast.backend == "onednn");
+  AttrMap attrs("n", c.op, c.attrs);
+  std::vector<TensorType> in_types;
+  for (const Tensor& t : inputs) in_types.push_back(t.type());
+  std::vector<TensorType> out_types{{DType::f32, c.output}};
+  auto reference = KernelRegistry::reference().create(KernelSpec{attrs, in_types, out_types});
+  TensorType out{DType::f32, c.output};
+  expect_close(run_kernel(*fast.kernel, inputs, out)[0], run_kernel(*reference, inputs, out)[0], tol);
+}
+
+Attrs window_attrs(std::vector<int64_t> strides, std::vector<int64_t> pads) {
+  return {{"strides", ops::attr_ints(strides)}, {"pads", ops::attr_ints(pads)}};
+}
+
+Attrs conv_attrs(std::vector<int64_t> strides, std::vector<int64_t> pads, std::vector<int64_t> dilations,
+                 int64_t groups) {
+  Attrs a = window_attrs(strides, pads);
+  a["dilations"] = ops::attr_ints(dilations);
+  a["groups"] = ops::attr_int(groups);
+  return a;
+}
+
+Attrs pool_attrs(std::vector<int64_t> kernel, std::vector<int64_t> strides, std::vector<int64_t> pads, bool ceil,
+                 bool include_pad = false) {
+  Attrs a = window_attrs(strides, pads);
+  a["kernel"] = ops::attr_ints(kernel);
+  a["ceil_mode"] = ops::attr_bool(ceil);
+  a["count_include_pad"] = ops::attr_bool(include_pad);
+  return a;
+}
+
+TEST_CASE("oneDNN Conv2D matches the reference", "[kernels][onednn]") {
+  bool constant = GENERATE(false, true);
+  INFO("constant weights: " << constant);
+  std::vector<Case> cases = {
+      {"Conv2D", conv_attrs({1, 1}, {0, 0, 0, 0}, {1, 1}, 1), {{1, 3, 8, 8}, {4, 3, 3, 3}, {4}}, {1, 4, 6, 6}},
+      {"Conv2D", conv_attrs({2, 1}, {1, 2, 0, 1}, {1, 1}, 1), {{2, 5, 11, 9}, {7, 5, 3, 2}, {7}}, {2, 7, 5, 11}},
+      {"Conv2D", conv_attrs({1, 1}, {2, 2, 2, 2}, {2, 2}, 1), {{1, 16, 13, 13}, {32, 16, 3, 3}}, {1, 32, 13, 13}},
+      {"Conv2D", conv_attrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 2), {{1, 6, 7, 7}, {4, 3, 3, 3}, {4}}, {1, 4, 7, 7}},
+      // depthwise
+      {"Conv2D", conv_attrs({2, 2}, {1, 1, 1, 1}, {1, 1}, 32), {{3, 32, 15, 15}, {32, 1, 3, 3}, {32}}, {3, 32, 8, 8}},
+      {"Conv2D", conv_attrs({1, 1}, {0, 0, 0, 0}, {1, 1}, 1), {{1, 1, 28, 28}, {8, 1, 5, 5}, {8}}, {1, 8, 24, 24}},
+  };
+  for (Case c : cases) {
+    c.constant_weights = constant;
+    check_against_reference(c, kLinear);
+  }
+}
+
+TEST_CASE("oneDNN MatMul and Dense match the reference", "[kernels][onednn]") {
+  auto mm = [](bool ta, bool tb) { return Attrs{{"transpose_a", ops::attr_bool(ta)}, {"transpose_b", ops::attr_bool(tb)}}; };
+  Attrs dense{{"transpose_w", ops::attr_bool(false)}};
+  Attrs dense_t{{"transpose_w", ops::attr_bool(true)}};
+  bool constant = GENERATE(false, true);
+  INFO("constant weights: " << constant);
+  std::vector<Case> cases = {
+      {"MatMul", mm(false, false), {{5, 7}, {7, 3}}, {5, 3}},
+      {"MatMul", mm(true, false), {{7, 5}, {7, 3}}, {5, 3}},
+      {"MatMul", mm(false, true), {{5, 7}, {3, 7}}, {5, 3}},
+      {"MatMul", mm(true, true), {{2, 7, 5}, {2, 3, 7}}, {2, 5, 3}},
+      {"MatMul", mm(false, false), {{4, 1, 5, 6}, {3, 6, 2}}, {4, 3, 5, 2}},  // batch broadcasting
+      {"MatMul", mm(false, false), {{6}, {2, 6, 3}}, {2, 3}},                 // 1-D a
+      {"MatMul", mm(false, false), {{2, 5, 6}, {6}}, {2, 5}},                 // 1-D b
+      {"Dense", dense, {{1, 784}, {784, 33}, {33}}, {1, 33}},
+      {"Dense", dense, {{129, 17}, {17, 65}}, {129, 65}},
+      {"Dense", dense_t, {{2, 3, 17}, {9, 17}, {9}}, {2, 3, 9}},
+  };
+  for (Case c : cases) {
+    c.constant_weights = constant;
+    check_against_reference(c, kLinear);
+  }
+}
+
+TEST_CASE("oneDNN pooling matches the reference", "[kernels][onednn]") {
+  Shape x{2, 3, 11, 10};
+  std::vector<Case> cases = {
+      {"MaxPool", pool_attrs({2, 2}, {2, 2}, {0, 0, 0, 0}, false), {x}, {2, 3, 5, 5}},
+      {"MaxPool", pool_attrs({3, 3}, {2, 2}, {1, 1, 1, 1}, true), {x}, {2, 3, 6, 6}},
+      {"MaxPool", pool_attrs({3, 2}, {1, 2}, {1, 0, 2, 1}, false), {x}, {2, 3, 12, 5}},
+      {"AvgPool", pool_attrs({3, 3}, {2, 2}, {1, 1, 1, 1}, false), {x}, {2, 3, 6, 5}},
+      {"AvgPool", pool_attrs({3, 3}, {2, 2}, {1, 1, 1, 1}, true), {x}, {2, 3, 6, 6}},
+      {"AvgPool", pool_attrs({3, 3}, {2, 2}, {1, 1, 1, 1}, false, true), {x}, {2, 3, 6, 5}},
+  };
+  for (const Case& c : cases) check_against_reference(c, kElementwise);
+  check_against_reference({"GlobalAvgPool", {}, {x}, {2, 3, 1, 1}}, kNormalising);
+  check_against_reference({"GlobalAvgPool", {}, {{2, 5, 7}}, {2, 5, 1}}, kNormalising);
+}
+
+TEST_CASE("oneDNN normalisation and softmax match the reference", "[kernels][onednn]") {
+  Attrs eps{{"epsilon", ops::attr_float(1e-5f)}};
+  auto ln = [](int64_t axis) { return Attrs{{"epsilon", ops::attr_float(1e-5f)}, {"axis", ops::attr_int(axis)}}; };
+  auto axis = [](int64_t a) { return Attrs{{"axis", ops::attr_int(a)}}; };
+  Shape x{3, 5, 4, 7};
+  // var (input 4) must be positive: all inputs are drawn from [0.1, 1).
+  check_against_reference({"BatchNorm", eps, {x, {5}, {5}, {5}, {5}}, x, 0.1f}, kNormalising);
+  check_against_reference({"BatchNorm", eps, {{6, 9}, {9}, {9}, {9}, {9}}, {6, 9}, 0.1f}, kNormalising);
+  check_against_reference({"LayerNorm", ln(-1), {x, {7}, {7}}, x}, kNormalising);
+  check_against_reference({"LayerNorm", ln(2), {x, {4, 7}}, x}, kNormalising);
+  for (const char* op : {"Softmax", "LogSoftmax"}) {
+    check_against_reference({op, axis(-1), {{4, 1000}}, {4, 1000}}, kNormalising);
+    check_against_reference({op, axis(1), {x}, x}, kNormalising);
+  }
+}
+
+TEST_CASE("oneDNN elementwise ops match the reference", "[kernels][onednn]") {
+  Shape x{3, 17, 5};
+  for (const char* op : {"Relu", "Tanh", "Sigmoid", "Exp", "Neg"}) {
+    check_against_reference({op, {}, {x}, x, -4.0f}, kElementwise);
+  }
+  for (const char* op : {"Log", "Sqrt", "Rsqrt"}) check_against_reference({op, {}, {x}, x, 0.01f}, kElementwise);
+  for (const char* mode : {"none", "tanh"}) {
+    check_against_reference({"Gelu", {{"approximate", ops::attr_string(mode)}}, {x}, x, -4.0f}, kElementwise);
+  }
+  for (const char* op : {"Add", "Sub", "Mul", "Div"}) {
+    check_against_reference({op, {}, {x, x}, x, 0.5f}, kElementwise);
+    check_against_reference({op, {}, {x, {5}}, x, 0.5f}, kElementwise);
+    check_against_reference({op, {}, {x, {3, 1, 5}}, x, 0.5f}, kElementwise);
+    check_against_reference({op, {}, {x, {}}, x, 0.5f}, kElementwise);
+  }
+  // A broadcast first operand: the commutative ops swap their operands.
+  check_against_reference({"Add", {}, {{17, 1}, x}, x}, kElementwise);
+  check_against_reference({"Mul", {}, {{1}, x}, x}, kElementwise);
+}
+
+TEST_CASE("a spec oneDNN cannot serve gets the reference kernel and a reason", "[kernels][onednn]") {
+  auto selected = [](const std::string& op, const Attrs& attrs, const std::vector<TensorType>& in,
+                     const TensorType& out) {
+    AttrMap map("n", op, attrs);
+    std::vector<TensorType> outs{out};
+    return select_kernel(KernelSpec{map, in, outs}, proto::OPTIMISED_KERNEL);
+  };
+  TensorType i32{DType::i32, {4}};
+  auto integer = selected("Add", {}, {i32, i32}, i32);
+  CHECK(integer.backend == "reference");
+  CHECK_THAT(integer.fallback_reason, Catch::Contains("dtype i32"));
+
+  TensorType x{DType::f32, {3, 4}};
+  auto sub = selected("Sub", {}, {{DType::f32, {4}}, x}, x);
+  CHECK(sub.backend == "reference");
+  CHECK_THAT(sub.fallback_reason, Catch::Contains("second operand"));
+
+  auto pool = selected("AvgPool", pool_attrs({3, 3}, {2, 2}, {1, 1, 1, 1}, true, true), {{DType::f32, {1, 1, 10, 10}}},
+                       {DType::f32, {1, 1, 6, 6}});
+  CHECK(pool.backend == "reference");
+  CHECK_THAT(pool.fallback_reason, Catch::Contains("ceil_mode"));
+
+  TensorType empty{DType::f32, {0, 4}};
+  auto nothing = selected("Relu", {}, {empty}, empty);
+  CHECK(nothing.backend == "reference");
+  CHECK_THAT(nothing.fallback_reason, Catch::Contains("empty"));
+
+  // No oneDNN kernel for the op at all: the reference, with no reason to report.
+  auto erf = selected("Erf", {}, {x}, x);
+  CHECK(erf.backend == "reference");
+  CHECK(erf.fallback_reason.empty());
+
+  // The fallback kernel still computes the right thing.
+  Tensor a(i32), b(i32);
+  for (int i = 0; i < 4; ++i) {
+    a.data<int32_t>()[i] = i;
+    b.data<int32_t>()[i] = 10 * i;
+  }
+  Tensor sum = run_kernel(*integer.kernel, {a, b}, i32)[0];
+  CHECK(sum.data<int32_t>()[3] == 33);
+
+  // An invalid spec is an error, as from the reference kernel.
+  CHECK_THROWS_AS(selected("Relu", {}, {x}, {DType::f32, {3, 5}}), Error);
+}
+
+TEST_CASE("a oneDNN kernel runs concurrently from several threads", "[kernels][onednn]") {
+  Case c{"Conv2D", conv_attrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 1), {{2, 16, 14, 14}, {16, 16, 3, 3}, {16}}, {2, 16, 14, 14}};
+  std::vector<Tensor> inputs;
+  for (size_t i = 0; i < c.inputs.size(); ++i) inputs.push_back(random_tensor(c.inputs[i], 5 + i));
+  SelectedKernel k = select(c, inputs);
+  REQUIRE(k.backend == "onednn");
+  TensorType out{DType::f32, c.output};
+  Tensor expected = run_kernel(*k.kernel, inputs, out)[0];
+  std::vector<Tensor> results(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < results.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) results[t] = run_kernel(*k.kernel, inputs, out)[0];
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const Tensor& r : results) expect_close(r, expected, {0.0f, 0.0f});
+}
+
+const std::filesystem::path kExamples = std::filesystem::path(GRAPHC_SOURCE_DIR) / "examples";
+
+std::shared_ptr<const Module> load_example(const std::string& file, const Shape& x_shape, int opt_level) {
+  CompileOptions options;
+  options.opt_level = opt_level;
+  options.shapes["x"] = x_shape;
+  std::ostringstream diag;
+  return Module::from_proto(compile_model(kExamples / file, options, diag));
+}
+
+TEST_CASE("-O0 and -O1 modules use only reference kernels; -O2 uses oneDNN", "[kernels][onednn]") {
+  for (int level : {0, 1}) {
+    auto module = load_example("cnn.pbtxt", {1, 1, 28, 28}, level);
+    for (const LoadedStep& step : module->impl().steps) {
+      INFO(step.node);
+      CHECK(step.backend == "reference");
+      CHECK(step.fallback_reason.empty());
+    }
+  }
+  auto module = load_example("cnn.pbtxt", {1, 1, 28, 28}, 2);
+  int onednn = 0;
+  for (const LoadedStep& step : module->impl().steps) onednn += step.backend == "onednn";
+  CHECK(onednn >= 5);  // convolutions, pools, dense, relus, softmax
+}
+
+TEST_CASE("the examples give the same outputs at -O0 and -O2", "[kernels][onednn][e2e]") {
+  struct Example {
+    std::string file;
+    Shape x;
+  };
+  for (const Example& e : {Example{"mlp.pbtxt", {1, 784}}, Example{"mlp.pbtxt", {128, 784}},
+                           Example{"cnn.pbtxt", {3, 1, 28, 28}}}) {
+    INFO(e.file << " " << shape_to_string(e.x));
+    Tensor x = random_tensor(e.x, 99, 0.0f, 1.0f);
+    std::vector<Tensor> outputs;
+    for (int level : {0, 2}) {
+      Session session(load_example(e.file, e.x, level));
+      session.set_input("x", x);
+      session.run();
+      outputs.push_back(session.output(session.module().outputs()[0].name).clone());
+    }
+    expect_close(outputs[1], outputs[0], kLinear);
+  }
+}
+
+}  // namespace
+}  // namespace graphc

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of the CLI test scripts (run_bad_inputs.sh, run_cli_tests.sh):
 # running graphc under a time limit, describing how it ended, and counting
 # results. Source it after setting GRAPHC to the graphc binary.

@@ -3,8 +3,9 @@
 
 Run it from anywhere (python3 make_data.py); it needs only the standard
 library. The outputs are checked in, so the suite never runs it: rerun it
-after editing and commit what changed. Every .npy here is wrong in exactly
-one way for data/tiny.pbtxt, whose input x is f32[2,3].
+after editing and commit what changed. The .npy files named after a defect
+are wrong in exactly that way for data/tiny.pbtxt, whose input x is
+f32[2,3]; the others are valid inputs of the run-time error cases.
 """
 import os
 import struct
@@ -24,7 +25,7 @@ def floats(fmt, n):
 
 
 FILES = {
-    # .npy files fed as x (f32[2,3]) of tiny.pbtxt.
+    # .npy files fed as x (f32[2,3]) of tiny.pbtxt, each wrong in one way.
     "wrong_dtype_f8.npy": npy("<f8", (2, 3), floats("d", 6)),
     "wrong_dtype_i4.npy": npy("<i4", (2, 3), struct.pack("<6i", *range(6))),
     "big_endian.npy": npy(">f4", (2, 3), struct.pack(">6f", *[0.0] * 6)),
@@ -35,6 +36,10 @@ FILES = {
     "fortran_order.npy": npy("<f4", (2, 3), floats("f", 6), fortran=True),
     "header_past_end.npy": b"\x93NUMPY\x01\x00\xff\x7f{'descr': '<f4'",
     "negative_dim.npy": npy("<f4", (-2, 3), floats("f", 6)),
+    # Inputs of the run-time error cases (../run_*.pbtxt), valid files.
+    "ones_i4.npy": npy("<i4", (3,), struct.pack("<3i", 1, 1, 1)),
+    "zeros_i4.npy": npy("<i4", (3,), struct.pack("<3i", 0, 0, 0)),
+    "index_7_i4.npy": npy("<i4", (1,), struct.pack("<i", 7)),
     # A length-delimited field claiming 2^28 bytes in a file of a few bytes.
     "garbage.pb": b"\x0a\xff\xff\xff\x7fnot a graph",
     "garbage.gcm": b"\x0a\xff\xff\xff\x7fnot a module",

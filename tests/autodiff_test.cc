@@ -109,7 +109,7 @@ TEST_CASE("autodiff says which outputs exist when the loss is not one of them", 
                       "it with --loss");
 }
 
-TEST_CASE("--train differentiates every Variable; the gradient graph simplifies and prints", "[grad]") {
+TEST_CASE("compile option --train differentiates every Variable; the gradient graph simplifies and prints", "[grad]") {
   auto g = import_text(kMlp);
   CompileOptions options;
   options.opt_level = 1;

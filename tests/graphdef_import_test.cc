@@ -211,7 +211,7 @@ TEST_CASE("import checks the signature", "[import]") {
   }
 }
 
-TEST_CASE("--shape overrides fix a Placeholder's unknown dims", "[import]") {
+TEST_CASE("compile option --shape overrides fix a Placeholder's unknown dims", "[import]") {
   const std::string body = placeholder_node("x", {-1, 3}) + op_node("r", "Relu", {"x"});
   SECTION("by node name") {
     auto g = import_text(body, {{"x", {4, 3}}});

@@ -297,7 +297,7 @@ std::shared_ptr<const Module> load_example(const std::string& file, const Shape&
   return Module::from_proto(compile_model(kExamples / file, options, diag));
 }
 
-TEST_CASE("-O0 and -O1 modules use only reference kernels; -O2 uses oneDNN", "[kernels][onednn]") {
+TEST_CASE("compile option -O0 and -O1 modules use only reference kernels; -O2 uses oneDNN", "[kernels][onednn]") {
   for (int level : {0, 1}) {
     auto module = load_example("cnn.pbtxt", {1, 1, 28, 28}, level);
     for (const LoadedStep& step : module->impl().steps) {

@@ -64,7 +64,7 @@ TEST_CASE("describe_pipeline spells out the default pipelines", "[passes]") {
   REQUIRE_THROWS_WITH(default_pipeline(-1), "-O-1 is not an optimisation level (0, 1 or 2)");
 }
 
-TEST_CASE("-O0 only types the graph", "[passes]") {
+TEST_CASE("compile option -O0 only types the graph", "[passes]") {
   auto g = import_text(kFoldable);
   run_default(*g, 0, {});
   CHECK(g->size() == 8);
@@ -96,7 +96,7 @@ TEST_CASE("a fixed-point group repeats its passes until none changes the graph",
   }
 }
 
-TEST_CASE("--print-after dumps the IR after the named pass", "[passes]") {
+TEST_CASE("compile option --print-after dumps the IR after the named pass", "[passes]") {
   auto g = import_text(placeholder_node("x", {2}) + op_node("y", "Relu", {"x"}));
   std::string diag = run_default(*g, 2, print_after({"infer-shapes"}));
   CHECK(diag ==
@@ -107,7 +107,7 @@ TEST_CASE("--print-after dumps the IR after the named pass", "[passes]") {
         "output y = %y\n");
 }
 
-TEST_CASE("--print-after with an unknown pass fails before any pass runs", "[passes]") {
+TEST_CASE("compile option --print-after with an unknown pass fails before any pass runs", "[passes]") {
   auto g = import_text(placeholder_node("x", {2}) + op_node("y", "Relu", {"x"}));
   std::ostringstream diag;
   REQUIRE_THROWS_WITH(run_pipeline(*g, default_pipeline(2), print_after({"fold"}), diag),
@@ -115,7 +115,7 @@ TEST_CASE("--print-after with an unknown pass fails before any pass runs", "[pas
   CHECK_FALSE(g->find("y")->output(0)->has_type());
 }
 
-TEST_CASE("--time-passes prints a line per pass and a total", "[passes]") {
+TEST_CASE("compile option --time-passes prints a line per pass and a total", "[passes]") {
   auto g = import_text(kFoldable);
   std::string diag = run_default(*g, 2, with(&PipelineOptions::time_passes));
   CHECK_THAT(diag, Catch::StartsWith("// ----- pass timings -----\n"));
@@ -126,7 +126,7 @@ TEST_CASE("--time-passes prints a line per pass and a total", "[passes]") {
   CHECK(std::regex_search(diag, std::regex(R"(\n +\d+\.\d{3} ms  total\n$)")));
 }
 
-TEST_CASE("--verify-each passes on the examples at every optimisation level", "[passes]") {
+TEST_CASE("compile option --verify-each passes on the examples at every optimisation level", "[passes]") {
   struct Example {
     const char* file;
     Shape input_shape;

@@ -1,5 +1,7 @@
 // Memory planning: the happens-before relation, the safety rule, the
 // planner's results on random step DAGs and on the example models.
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 #include <random>
 #include <sstream>
@@ -67,7 +69,7 @@ TEST_CASE("plan_memory gives checked plans no smaller than the lower bound", "[m
       buffers.push_back({s, device[s], 0, size, s, {}});
     }
     std::vector<std::string> names;
-    for (int s = 0; s < steps; ++s) names.push_back("v" + std::to_string(s));
+    for (int s = 0; s < steps; ++s) names.push_back(fmt::format("v{}", s));
     MemoryPlan plan = plan_memory(buffers, devices, StepDag(deps), names);  // checks itself
     int64_t arena = 0;
     for (int64_t a : plan.arena_bytes) arena += a;

@@ -19,8 +19,8 @@ std::string print_graph(const Graph& graph) {
       results.push_back(fmt::format("%{}: {}", n->output(i)->name(), type_of(n->output(i))));
     }
     std::vector<std::string> args;
-    for (const Value* v : n->inputs()) args.push_back("%" + v->name());
-    for (const Node* c : n->control_inputs()) args.push_back("^" + c->name());
+    for (const Value* v : n->inputs()) args.push_back(fmt::format("%{}", v->name()));
+    for (const Node* c : n->control_inputs()) args.push_back(fmt::format("^{}", c->name()));
     std::vector<std::string> attrs;
     for (const auto& [name, value] : n->attrs().values()) attrs.push_back(fmt::format("{}={}", name, attr_to_string(value)));
     out += fmt::format("{} = {}({})", fmt::join(results, ", "), n->op(), fmt::join(args, ", "));

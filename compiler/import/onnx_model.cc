@@ -11,6 +11,7 @@
 #include <limits>
 
 #include "graphc/error.h"
+#include "runtime/core/tensor_proto.h"
 #include "runtime/core/file_io.h"
 
 namespace graphc {
@@ -29,19 +30,6 @@ Message parse_file(const std::filesystem::path& path, const char* what) {
     throw Error(path.string(), fmt::format("not a valid {}: the file does not parse (truncated or corrupt?)", what));
   }
   return message;
-}
-
-Shape checked_dims(const onnx::TensorProto& p, const std::string& where) {
-  Shape shape(p.dims().begin(), p.dims().end());
-  int64_t n = 1;
-  for (int64_t d : shape) {
-    if (d < 0) throw Error(where, fmt::format("tensor dims {} contain a negative dim", shape_to_string(shape)));
-    if (d != 0 && n > std::numeric_limits<int64_t>::max() / 16 / d) {
-      throw Error(where, fmt::format("tensor dims {} overflow", shape_to_string(shape)));
-    }
-    n *= d;
-  }
-  return shape;
 }
 
 /// Reads `t.byte_size()` bytes of external data described by the tensor's
@@ -155,7 +143,7 @@ Tensor tensor_from_onnx(const onnx::TensorProto& p, const std::string& where, co
   }
   DType dtype = *maybe_dtype;
   if (p.has_segment()) throw Error(where, "segmented tensors are not supported");
-  Shape shape = checked_dims(p, where);
+  Shape shape = checked_tensor_dims(Shape(p.dims().begin(), p.dims().end()), where);
   const int64_t count = num_elements(shape);
   const size_t byte_size = static_cast<size_t>(count) * dtype_size(dtype);
   const bool external = p.data_location() == onnx::TensorProto::EXTERNAL;

@@ -23,10 +23,7 @@ DType dtype_from_proto(proto::DataType dtype, const std::string& where) {
 
 proto::DataType dtype_to_proto(DType dtype) { return static_cast<proto::DataType>(dtype); }
 
-namespace {
-
-Shape checked_dims(const proto::TensorProto& p, const std::string& where) {
-  Shape shape(p.dims().begin(), p.dims().end());
+Shape checked_tensor_dims(const Shape& shape, const std::string& where) {
   int64_t n = 1;
   for (int64_t d : shape) {
     if (d < 0) throw Error(where, fmt::format("tensor dims {} contain a negative dim", shape_to_string(shape)));
@@ -37,6 +34,8 @@ Shape checked_dims(const proto::TensorProto& p, const std::string& where) {
   }
   return shape;
 }
+
+namespace {
 
 /// Copies external data into `t`, whose byte size the caller has checked
 /// against `ext.length()`.
@@ -90,7 +89,7 @@ void copy_typed(const Field& values, Tensor& t) {
 Tensor tensor_from_proto(const proto::TensorProto& p, const std::string& where,
                          const std::filesystem::path& base_dir) {
   DType dtype = dtype_from_proto(p.dtype(), where);
-  Shape shape = checked_dims(p, where);
+  Shape shape = checked_tensor_dims(Shape(p.dims().begin(), p.dims().end()), where);
   const int64_t count = num_elements(shape);
   const size_t byte_size = static_cast<size_t>(count) * dtype_size(dtype);
   const int typed_values = p.float_val_size() + p.int_val_size() + p.int64_val_size();

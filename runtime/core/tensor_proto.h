@@ -18,6 +18,10 @@ Tensor tensor_from_proto(const proto::TensorProto& proto, const std::string& whe
 /// Encodes as dtype, dims and raw_data.
 proto::TensorProto tensor_to_proto(const Tensor& tensor);
 
+/// `dims` as a Shape, checked: no negative dim, and a byte count that fits
+/// in 64 bits for any dtype. Shared by every tensor decoder (ours, ONNX's).
+Shape checked_tensor_dims(const Shape& dims, const std::string& where);
+
 DType dtype_from_proto(proto::DataType dtype, const std::string& where);
 proto::DataType dtype_to_proto(DType dtype);
 

@@ -2,11 +2,10 @@
 #include "compiler/compiler.h"
 
 #include <fmt/format.h>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <algorithm>
 #include <sstream>
+#include <unordered_set>
 
 #include "compiler/import/model_file.h"
 #include "compiler/import/onnx_import.h"
@@ -14,6 +13,7 @@
 #include "compiler/lower/lower.h"
 #include "compiler/ops/op_schema.h"
 #include "graphc/error.h"
+#include "runtime/core/deterministic_bytes.h"
 #include "runtime/core/file_io.h"
 
 namespace graphc {
@@ -28,14 +28,76 @@ std::unique_ptr<ir::Graph> load_model(const std::filesystem::path& path, const S
   return import_graphdef(read_graphdef(path), path.string(), shapes);
 }
 
+namespace {
+
+/// -O0 and -O1 run the reference kernels only (so comparing -O1 with -O2
+/// isolates the kernels from the graph rewrites); at -O2 the runtime picks
+/// an optimised kernel wherever one serves the step.
+void choose_kernels(proto::Module& module, int opt_level) {
+  if (opt_level < 2) return;
+  for (auto& step : *module.mutable_steps()) step.set_kernel(proto::OPTIMISED_KERNEL);
+}
+
+/// The forward part of a training graph: the loss, the labels input and the
+/// outputs that need the labels leave the signature (DCE drops the rest).
+void keep_inference_signature(ir::Graph& graph, const std::string& loss, const std::string& labels) {
+  const ir::Value* label_value = nullptr;
+  auto& inputs = graph.inputs();
+  for (auto it = inputs.begin(); it != inputs.end(); ++it) {
+    if (it->name != labels) continue;
+    label_value = it->value;
+    inputs.erase(it);
+    break;
+  }
+  auto needs_labels = [&](const ir::Value* v) {
+    if (label_value == nullptr) return false;
+    std::vector<const ir::Node*> work = {v->producer()};
+    std::unordered_set<const ir::Node*> seen;
+    while (!work.empty()) {
+      const ir::Node* n = work.back();
+      work.pop_back();
+      if (n == label_value->producer()) return true;
+      for (const ir::Value* in : n->inputs()) {
+        if (seen.insert(in->producer()).second) work.push_back(in->producer());
+      }
+    }
+    return false;
+  };
+  auto& outputs = graph.outputs();
+  outputs.erase(std::remove_if(outputs.begin(), outputs.end(),
+                               [&](const ir::SignatureValue& s) { return s.name == loss || needs_labels(s.value); }),
+                outputs.end());
+  if (outputs.empty()) {
+    throw Error("--train", fmt::format("the model has no output besides the loss '{}' that works without the labels "
+                                       "input '{}', so its inference entry point would compute nothing",
+                                       loss, labels));
+  }
+}
+
+}  // namespace
+
 proto::Module compile_graph(ir::Graph& graph, const CompileOptions& options, std::ostream& diag) {
+  if (options.seed != 0) {
+    for (ir::Node* n : graph.nodes()) {
+      if (n->op() != "Variable") continue;
+      int64_t seed = n->attrs().has("seed") ? n->attrs().get_int("seed") : 0;
+      n->attrs().set("seed", ops::attr_int(seed + options.seed));
+    }
+  }
+  std::unique_ptr<ir::Graph> forward;
+  if (options.train) forward = import_graphdef(export_graphdef(graph), "inference entry point");
   run_pipeline(graph, default_pipeline(options.opt_level, options.train), options.pipeline, diag);
   proto::Module module = lower_to_module(graph, options.pipeline.devices);
-  // -O0 and -O1 run the reference kernels only (so comparing -O1 with -O2
-  // isolates the kernels from the graph rewrites); at -O2 the runtime picks
-  // an optimised kernel wherever one serves the step.
-  if (options.opt_level >= 2) {
-    for (auto& step : *module.mutable_steps()) step.set_kernel(proto::OPTIMISED_KERNEL);
+  choose_kernels(module, options.opt_level);
+  if (forward != nullptr) {
+    keep_inference_signature(*forward, options.pipeline.loss, options.labels);
+    PipelineOptions quiet = options.pipeline;
+    quiet.print_after.clear();
+    quiet.print_after_all = quiet.time_passes = false;
+    run_pipeline(*forward, default_pipeline(options.opt_level), quiet, diag);
+    proto::Module& inference = *module.mutable_inference();
+    inference = lower_to_module(*forward, options.pipeline.devices, /*mutable_variables=*/true);
+    choose_kernels(inference, options.opt_level);
   }
   return module;
 }
@@ -71,16 +133,7 @@ std::unique_ptr<ir::Graph> load_typed_graph(const std::filesystem::path& path, c
 }
 
 void write_module(const std::filesystem::path& path, const proto::Module& module) {
-  // Deterministic serialisation writes map entries (attributes) sorted by
-  // key, so the same model always gives the same module bytes.
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    if (!module.SerializeToCodedStream(&coded)) throw Error(path.string(), "cannot serialise the module");
-  }
-  write_file_atomically(path, bytes);
+  write_file_atomically(path, deterministic_bytes(module, path.string()));
 }
 
 proto::Module read_module(const std::filesystem::path& path) {

@@ -15,7 +15,15 @@ namespace graphc {
 
 struct CompileOptions {
   int opt_level = 2;
-  bool train = false;  // differentiate pipeline.loss (see default_pipeline)
+  /// A training module: one step of pipeline.optimizer on the gradient of
+  /// pipeline.loss (see default_pipeline), with an inference entry point
+  /// sharing its Variables (proto::Module::inference): the model without
+  /// the loss, without the `labels` input and the outputs that need it.
+  bool train = false;
+  std::string labels = "labels";
+  /// Added to every Variable's `seed` attribute: another seed, other
+  /// initial weights (the same seed, bit-identical ones).
+  int64_t seed = 0;
   ShapeOverrides shapes;
   PipelineOptions pipeline;
 };
@@ -26,7 +34,8 @@ bool is_module_path(const std::filesystem::path& path);
 /// Loads a model (.pbtxt or .pb GraphDef, or .onnx) into IR, unoptimised.
 std::unique_ptr<ir::Graph> load_model(const std::filesystem::path& path, const ShapeOverrides& shapes = {});
 
-/// Runs the default pipeline of `options.opt_level` on `graph` and lowers it.
+/// Runs the default pipeline of `options.opt_level` on `graph` and lowers it
+/// (for training, also its inference entry point, from a copy of `graph`).
 /// IR dumps and timings requested by the options go to `diag`.
 proto::Module compile_graph(ir::Graph& graph, const CompileOptions& options, std::ostream& diag);
 

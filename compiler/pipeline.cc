@@ -3,7 +3,7 @@
 //   -O0  verify, infer-shapes                      (reference kernels, no rewrites)
 //   -O1  + simplify: fold-constants, cse, dce to a fixed point
 //   -O2  -O1 (the default; kernel fusion and layout passes join here)
-//   --train  autodiff and infer-shapes again, right after infer-shapes
+//   --train  autodiff, optimizer and infer-shapes again, right after infer-shapes
 // Every level ends with place (devices and the predicted schedule).
 #include "compiler/pipeline.h"
 
@@ -30,7 +30,7 @@ constexpr int kMaxFixedPointRounds = 32;
 Pipeline default_pipeline(int opt_level, bool train) {
   if (opt_level < 0 || opt_level > 2) throw Error("", fmt::format("-O{} is not an optimisation level (0, 1 or 2)", opt_level));
   Pipeline p = {{"verify", {"verify"}}, {"infer-shapes", {"infer-shapes"}}};
-  if (train) p.insert(p.end(), {{"autodiff", {"autodiff"}}, {"infer-shapes", {"infer-shapes"}}});
+  if (train) p.insert(p.end(), {{"autodiff", {"autodiff"}}, {"optimizer", {"optimizer"}}, {"infer-shapes", {"infer-shapes"}}});
   if (opt_level >= 1) p.push_back({"simplify", {"fold-constants", "cse", "dce"}, true});
   p.push_back({"place", {"place"}});
   return p;
@@ -52,6 +52,7 @@ void run_pipeline(ir::Graph& graph, const Pipeline& pipeline, const PipelineOpti
   passes::PassContext ctx;
   ctx.devices = options.devices;
   ctx.loss = options.loss;
+  ctx.optimizer = options.optimizer;
   std::map<std::string, double> seconds;
   std::vector<std::string> timing_order;
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compiler/ir/graph.h"
+#include "compiler/passes/optimizer_spec.h"
 #include "graphc/device.h"
 
 namespace graphc {
@@ -23,7 +24,7 @@ struct PipelineStage {
 using Pipeline = std::vector<PipelineStage>;
 
 /// The default pipeline for an optimisation level (0, 1 or 2); `train` adds
-/// autodiff (and a second infer-shapes) after shape inference.
+/// autodiff, optimizer (and a second infer-shapes) after shape inference.
 Pipeline default_pipeline(int opt_level, bool train = false);
 
 /// "verify, infer-shapes, simplify(fold-constants, cse, dce)*"
@@ -31,6 +32,7 @@ std::string describe_pipeline(const Pipeline& pipeline);
 
 struct PipelineOptions {
   std::string loss = "loss";  // the signature output autodiff differentiates
+  passes::OptimizerSpec optimizer;  // the update rule of the optimizer pass
   DeviceSpec devices = DeviceSpec::whole_machine();  // for the place pass
   std::set<std::string> print_after;  // pass names
   bool print_after_all = false;

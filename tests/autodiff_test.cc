@@ -3,9 +3,12 @@
 // through a non-differentiable op, an unknown loss), Variables by default,
 // and the training pipeline's simplified, printable gradient graph.
 #include <catch2/catch.hpp>
+#include <set>
 #include <sstream>
 
 #include "compiler/ir/printer.h"
+#include "compiler/lower/lower.h"
+#include "compiler/pipeline.h"
 #include "compiler/passes/pass.h"
 #include "graphc/error.h"
 #include "graphc/session.h"
@@ -38,6 +41,18 @@ Session run(ir::Graph& g, const std::vector<std::pair<std::string, Tensor>>& inp
   for (const auto& [name, value] : inputs) session.set_input(name, value);
   session.run();
   return session;
+}
+
+/// The gradient graph as the training pipeline builds it, without the
+/// optimizer: -O1 with autodiff, the gradients as "grad/<w>" outputs.
+Session compile_gradients(ir::Graph& g, std::ostream& diag, const std::set<std::string>& print_after) {
+  PipelineOptions options;
+  options.print_after = print_after;
+  Pipeline pipeline = {{"verify", {"verify"}},     {"infer-shapes", {"infer-shapes"}},
+                       {"autodiff", {"autodiff"}}, {"infer-shapes", {"infer-shapes"}},
+                       {"simplify", {"fold-constants", "cse", "dce"}, true}, {"place", {"place"}}};
+  run_pipeline(g, pipeline, options, diag);
+  return Session(Module::from_proto(lower_to_module(g, DeviceSpec::whole_machine())));
 }
 
 std::string sum_of(const std::string& name, const std::string& x) {
@@ -109,14 +124,10 @@ TEST_CASE("autodiff says which outputs exist when the loss is not one of them", 
                       "it with --loss");
 }
 
-TEST_CASE("compile option --train differentiates every Variable; the gradient graph simplifies and prints", "[grad]") {
+TEST_CASE("autodiff differentiates every Variable; the gradient graph simplifies and prints", "[grad]") {
   auto g = import_text(kMlp);
-  CompileOptions options;
-  options.opt_level = 1;
-  options.train = true;
-  options.pipeline.print_after = {"autodiff", "dce"};
   std::ostringstream diag;
-  Session s(Module::from_proto(compile_graph(*g, options, diag)));
+  Session s = compile_gradients(*g, diag, {"autodiff", "dce"});
   std::string text = diag.str();
   std::string after_autodiff = text.substr(0, text.find("IR after dce"));
   CHECK_THAT(after_autodiff, Contains("output grad/w1 = %"));
@@ -124,7 +135,7 @@ TEST_CASE("compile option --train differentiates every Variable; the gradient gr
   CHECK_THAT(after_autodiff, Contains("= SoftmaxCrossEntropyGrad("));
   CHECK(g->find("h/grad/Dense") == nullptr);  // x is not differentiated
   CHECK(describe_pipeline(default_pipeline(1, true)) ==
-        "verify, infer-shapes, autodiff, infer-shapes, simplify(fold-constants, cse, dce)*, place");
+        "verify, infer-shapes, autodiff, optimizer, infer-shapes, simplify(fold-constants, cse, dce)*, place");
 
   s.set_input("x", make_tensor<float>({4, 3}, {1, 2, 3, -1, 0, 1, 2, -2, 0.5f, 0, 0, 1}));
   s.set_input("labels", make_tensor<int32_t>({4}, {0, 1, 1, 0}));
@@ -152,12 +163,8 @@ TEST_CASE("The gradient graph goes through simplify: cse merges the two products
       "node { name: 'w' op: 'Variable' attr { key: 'shape' value { shape { dim: 3 } } } "
       "attr { key: 'initializer' value { s: 'ones' } } }\n" +
       op_node("sq", "Mul", {"w", "w"}) + sum_of("loss", "sq") + signature_text({}, {{"loss", "loss"}}));
-  CompileOptions options;
-  options.opt_level = 1;
-  options.train = true;
-  options.pipeline.print_after = {"autodiff"};
   std::ostringstream diag;
-  Session s(Module::from_proto(compile_graph(*g, options, diag)));
+  Session s = compile_gradients(*g, diag, {"autodiff"});
   CHECK_THAT(diag.str(), Contains("%sq/grad/Mul_1: f32[3] = Mul("));
   CHECK(g->find("sq/grad/Mul_1") == nullptr);
   CHECK_THAT(ir::print_graph(*g), Contains("= Add(%sq/grad/Mul, %sq/grad/Mul)"));

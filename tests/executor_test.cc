@@ -102,7 +102,9 @@ TEST_CASE("random DAGs on random devices match the sequential reference bit for 
     auto reference = compile(sequential, {1, 1}, 1);
     auto parallel = compile(def, devices, 1);
     Session expected(reference);
-    Session actual(parallel, SessionOptions{.poison_freed_buffers = trial % 2 == 0});
+    SessionOptions options;
+    options.poison_freed_buffers = trial % 2 == 0;
+    Session actual(parallel, options);
     for (int run = 0; run < 30; ++run, ++runs) {
       Tensor x = random_input(rng);
       expected.set_input("x", x);

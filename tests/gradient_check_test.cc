@@ -164,6 +164,8 @@ const std::map<std::string, std::string> kNotDifferentiable = {
     {"ArgMax", "integer output"}, {"ArgMin", "integer output"}, {"Shape", "integer output"}, {"Size", "integer output"},
     {"Sign", "piecewise constant: zero gradient"}, {"Floor", "piecewise constant: zero gradient"},
     {"Ceil", "piecewise constant: zero gradient"}, {"Round", "piecewise constant: zero gradient"},
+    {"SGDUpdate", "an optimizer update: applies gradients"}, {"MomentumUpdate", "an optimizer update"},
+    {"AdamUpdate", "an optimizer update"},
 };
 
 /// Differentiable ops (added by the ONNX importer) whose gradient builders

@@ -219,6 +219,14 @@ std::unique_ptr<ir::Graph> import_graphdef(const proto::GraphDef& def, const std
     std::string where = fmt::format("signature output '{}'", entry.name());
     graph->outputs().push_back({entry.name(), resolve_ref(*graph, parse_ref(entry.tensor(), where), entry.tensor(), where)});
   }
+  for (const auto& entry : sig.assignments()) {
+    std::string where = fmt::format("signature assignment '{}'", entry.name());
+    ir::Node* variable = graph->find(entry.name());
+    if (variable == nullptr || variable->op() != "Variable") {
+      throw Error(where, fmt::format("names '{}', which is not a Variable node", entry.name()));
+    }
+    graph->assignments().push_back({variable, resolve_ref(*graph, parse_ref(entry.tensor(), where), entry.tensor(), where)});
+  }
   for (auto* list : {&graph->inputs(), &graph->outputs()}) {
     std::set<std::string> names;
     for (const auto& s : *list) {
@@ -253,6 +261,11 @@ proto::GraphDef export_graphdef(const ir::Graph& graph) {
     auto* e = def.mutable_signature()->add_outputs();
     e->set_name(s.name);
     e->set_tensor(s.value->name());
+  }
+  for (const auto& a : graph.assignments()) {
+    auto* e = def.mutable_signature()->add_assignments();
+    e->set_name(a.variable->name());
+    e->set_tensor(a.value->name());
   }
   return def;
 }

@@ -128,12 +128,20 @@ void Graph::replace_all_uses(Value* from, Value* to) {
   for (auto& s : inputs_) {
     if (s.value == from) s.value = to;
   }
+  for (auto& a : assignments_) {
+    if (a.value == from) a.value = to;
+  }
 }
 
 void Graph::erase(Node* node) {
   for (size_t i = 0; i < node->num_outputs(); ++i) {
     if (!node->output(i)->uses().empty()) {
       throw Error::at_node(node->name(), node->op(), "internal error: erasing a node whose outputs are still used");
+    }
+  }
+  for (const auto& a : assignments_) {
+    if (a.variable == node || a.value->producer() == node) {
+      throw Error::at_node(node->name(), node->op(), "internal error: erasing a node of an assignment");
     }
   }
   node->drop_inputs();

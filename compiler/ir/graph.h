@@ -106,6 +106,17 @@ struct SignatureValue {
   Value* value;
 };
 
+/// A training graph's in-place update: after each run `value` replaces the
+/// Variable `variable` (an optimizer's new weights or slots). The node
+/// producing `value` must write it into the Variable's storage (its schema
+/// declares that output in place of that input), so every other reader of
+/// the Variable must come before it (the optimizer pass adds those control
+/// edges; the verifier checks them).
+struct Assignment {
+  Node* variable;
+  Value* value;
+};
+
 /// A dataflow graph with its signature.
 class Graph {
  public:
@@ -130,19 +141,22 @@ class Graph {
 
   /// Redirects every use of `from` (and signature entries) to `to`.
   void replace_all_uses(Value* from, Value* to);
-  /// Removes a node that has no remaining uses.
+  /// Removes a node that has no remaining uses and is not assigned to.
   void erase(Node* node);
 
   std::vector<SignatureValue>& inputs() { return inputs_; }
   const std::vector<SignatureValue>& inputs() const { return inputs_; }
   std::vector<SignatureValue>& outputs() { return outputs_; }
   const std::vector<SignatureValue>& outputs() const { return outputs_; }
+  std::vector<Assignment>& assignments() { return assignments_; }
+  const std::vector<Assignment>& assignments() const { return assignments_; }
 
  private:
   std::vector<std::unique_ptr<Node>> nodes_;
   std::unordered_map<std::string, Node*> by_name_;
   std::vector<SignatureValue> inputs_;
   std::vector<SignatureValue> outputs_;
+  std::vector<Assignment> assignments_;
 };
 
 }  // namespace graphc::ir

@@ -30,6 +30,7 @@ std::string print_graph(const Graph& graph) {
   }
   for (const auto& s : graph.inputs()) out += fmt::format("input {} = %{}\n", s.name, s.value->name());
   for (const auto& s : graph.outputs()) out += fmt::format("output {} = %{}\n", s.name, s.value->name());
+  for (const auto& a : graph.assignments()) out += fmt::format("assign {} = %{}\n", a.variable->name(), a.value->name());
   return out;
 }
 

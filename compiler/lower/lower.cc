@@ -13,6 +13,7 @@
 #include "compiler/lower/memory_plan.h"
 #include "compiler/ops/cost_model.h"
 #include "compiler/ops/initializers.h"
+#include "compiler/ops/op_registry.h"
 #include "graphc/error.h"
 #include "runtime/core/tensor_proto.h"
 
@@ -39,8 +40,10 @@ int64_t byte_size(const proto::ValueInfo& v) {
 
 class ModuleBuilder {
  public:
-  ModuleBuilder(const ir::Graph& graph, const DeviceSpec& devices) : graph_(graph), devices_(devices) {
+  ModuleBuilder(const ir::Graph& graph, const DeviceSpec& devices, bool mutable_variables)
+      : graph_(graph), devices_(devices) {
     module_.set_format_version(kModuleFormatVersion);
+    module_.set_mutable_variables(mutable_variables || !graph.assignments().empty());
     last_on_device_.assign(devices.count, -1);
   }
 
@@ -61,6 +64,7 @@ class ModuleBuilder {
     });
     for (const ir::Node* n : steps) add_step(n);
     bind_signature();
+    add_state_updates();
     plan_buffers();
     *module_.mutable_graph() = export_graphdef(graph_);
     return std::move(module_);
@@ -152,6 +156,11 @@ class ModuleBuilder {
     step->set_op(n->op());
     for (const auto& [name, value] : n->attrs().values()) (*step->mutable_attr())[name] = value;
     std::unordered_set<int> deps(step->deps().begin(), step->deps().end());
+    for (const ir::Node* c : n->control_inputs()) {
+      auto before = node_step_.find(c);
+      if (before != node_step_.end() && deps.insert(before->second).second) step->add_deps(before->second);
+    }
+    node_step_[n] = index;
     for (int id : inputs) {
       step->add_inputs(id);
       auto producer = producer_step_.find(id);
@@ -177,9 +186,34 @@ class ModuleBuilder {
     }
   }
 
+  /// The in-place contract of an assignment, checked against the writer's
+  /// schema: its output must be declared in place of the Variable input.
+  void add_state_updates() {
+    for (const ir::Assignment& a : graph_.assignments()) {
+      const ir::Node* writer = a.value->producer();
+      const ops::OpSchema* schema = ops::OpRegistry::global().find(writer->op());
+      bool in_place = false;
+      for (auto [output, input] : schema != nullptr ? schema->in_place : std::vector<std::pair<int, int>>{}) {
+        in_place |= writer->output(output) == a.value && writer->input(input) == a.variable->output(0);
+      }
+      if (!in_place) {
+        throw Error::at_node(a.variable->name(), a.variable->op(),
+                             fmt::format("is assigned '{}', but {} ('{}') does not update it in place (assign the "
+                                         "output of an update op such as SGDUpdate that reads the Variable)",
+                                         a.value->name(), writer->op(), writer->name()));
+      }
+      auto* update = module_.add_state_updates();
+      update->set_state(ids_.at(a.variable->output(0)));
+      update->set_value(ids_.at(a.value));
+    }
+  }
+
   void plan_buffers() {
+    // Signature outputs keep storage of their own; assigned values live in
+    // their Variable's storage.
     std::unordered_set<int> own_storage;
     for (const auto& b : module_.outputs()) own_storage.insert(b.value());
+    for (const auto& u : module_.state_updates()) own_storage.insert(u.value());
     std::vector<std::vector<int>> deps;
     std::map<int, BufferLife> lives;  // by value id
     for (int s = 0; s < module_.steps_size(); ++s) {
@@ -221,14 +255,15 @@ class ModuleBuilder {
   proto::Module module_;
   std::unordered_map<const ir::Value*, int> ids_;
   std::unordered_map<int, int> producer_step_;           // value id -> step index
+  std::unordered_map<const ir::Node*, int> node_step_;   // node -> step index
   std::map<std::pair<int, int>, int> transfers_;         // (value id, device) -> copy's value id
   std::vector<int> last_on_device_;
 };
 
 }  // namespace
 
-proto::Module lower_to_module(const ir::Graph& graph, const DeviceSpec& devices) {
-  return ModuleBuilder(graph, devices).build();
+proto::Module lower_to_module(const ir::Graph& graph, const DeviceSpec& devices, bool mutable_variables) {
+  return ModuleBuilder(graph, devices, mutable_variables).build();
 }
 
 }  // namespace graphc

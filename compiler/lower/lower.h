@@ -15,10 +15,17 @@ namespace graphc {
 ///    order), each on its node's device ("cpu:K"; none means cpu:0);
 ///  - an input produced on another device is first copied by a Transfer
 ///    step on the consuming device (one per value and device);
-///  - each step depends on the producers of its inputs and on the previous
-///    step of its device, which fixes the order within a device;
+///  - each step depends on the producers of its inputs, on the steps of its
+///    control inputs and on the previous step of its device, which fixes the
+///    order within a device;
 ///  - intermediate buffers get offsets in one arena per device (plan_memory);
-///    signature inputs and outputs keep storage of their own.
-proto::Module lower_to_module(const ir::Graph& graph, const DeviceSpec& devices);
+///    signature inputs and outputs keep storage of their own;
+///  - assignments become state updates: the value is written into its
+///    Variable's storage by a node whose op declares that output in place of
+///    the Variable input (an error names the Variable otherwise).
+/// With `mutable_variables` (training modules and their inference entry
+/// point; implied by assignments) the runtime keeps Variables as per-session
+/// state instead of read-only constants.
+proto::Module lower_to_module(const ir::Graph& graph, const DeviceSpec& devices, bool mutable_variables = false);
 
 }  // namespace graphc

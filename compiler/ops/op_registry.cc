@@ -23,6 +23,7 @@ const OpRegistry& OpRegistry::global() {
     register_resize_ops(r);
     register_gradient_ops(r);
     register_loss_ops(r);
+    register_optimizer_ops(r);
     return r;
   }();
   return registry;

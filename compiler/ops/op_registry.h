@@ -39,5 +39,6 @@ void register_arg_reduce_ops(OpRegistry& r);   // arg_reduce_ops.cc: ArgMax, Arg
 void register_resize_ops(OpRegistry& r);       // resize_ops.cc: Resize
 void register_gradient_ops(OpRegistry& r);     // gradient_ops.cc: backward ops
 void register_loss_ops(OpRegistry& r);         // loss_ops.cc: SoftmaxCrossEntropy, MeanSquaredError
+void register_optimizer_ops(OpRegistry& r);    // optimizer_ops.cc: SGDUpdate, MomentumUpdate, AdamUpdate
 
 }  // namespace graphc::ops

@@ -150,6 +150,11 @@ OpBuilder& OpBuilder::stateful() {
   return *this;
 }
 
+OpBuilder& OpBuilder::in_place(int output, int input) {
+  schema_.in_place.emplace_back(output, input);
+  return *this;
+}
+
 OpSchema OpBuilder::build() && {
   if (!schema_.infer) throw Error("", fmt::format("op '{}' declared without a shape function", schema_.name));
   return std::move(schema_);

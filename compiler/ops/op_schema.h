@@ -142,6 +142,11 @@ struct OpSchema {
   /// Has effects or identity beyond its value (Placeholder, Variable): never
   /// folded, deduplicated or removed as dead if it is a signature input.
   bool is_stateful = false;
+  /// (output, input) pairs whose kernel may write the output into the
+  /// input's own buffer: each element is read before it is written. An
+  /// assignment (ir::Assignment) needs this of the node producing the new
+  /// value, for the Variable it updates (the optimizer update ops).
+  std::vector<std::pair<int, int>> in_place;
 
   int num_outputs(const AttrMap& attrs) const {
     return output_count ? output_count(attrs) : static_cast<int>(outputs.size());
@@ -168,6 +173,7 @@ class OpBuilder {
   OpBuilder& gradient(GradientFn fn);
   OpBuilder& constant();
   OpBuilder& stateful();
+  OpBuilder& in_place(int output, int input);
   OpBuilder& cost(CostFn fn);
 
   OpSchema build() &&;

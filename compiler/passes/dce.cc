@@ -1,6 +1,7 @@
-// dce: marks every node a signature output depends on (through data and
-// control edges), plus the Placeholders of signature inputs (callers feed
-// them even when unused), and erases the rest, users before producers.
+// dce: marks every node a signature output or an assignment depends on
+// (through data and control edges), plus the Placeholders of signature inputs
+// (callers feed them even when unused), and erases the rest, users before
+// producers.
 #include <unordered_set>
 
 #include "compiler/passes/pass.h"
@@ -15,6 +16,10 @@ bool eliminate_dead_code(ir::Graph& graph, PassContext&) {
   };
   for (const auto& s : graph.outputs()) mark(s.value->producer());
   for (const auto& s : graph.inputs()) mark(s.value->producer());
+  for (const auto& a : graph.assignments()) {
+    mark(a.variable);
+    mark(a.value->producer());
+  }
   while (!work.empty()) {
     const ir::Node* n = work.back();
     work.pop_back();

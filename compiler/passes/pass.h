@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "compiler/ir/graph.h"
+#include "compiler/passes/optimizer_spec.h"
 #include "graphc/device.h"
 
 namespace graphc::passes {
@@ -23,6 +24,8 @@ struct PassContext {
   /// means every f32 Variable.
   std::string loss = "loss";
   std::vector<std::string> wrt;
+  /// optimizer: the update rule applied to every gradient autodiff made.
+  OptimizerSpec optimizer;
   /// The devices the place pass distributes the graph over.
   DeviceSpec devices = DeviceSpec::whole_machine();
 };
@@ -44,6 +47,7 @@ const PassInfo* find_pass(std::string_view name);
 bool verify(ir::Graph& graph, PassContext& ctx);           // verify.cc
 bool infer_shapes(ir::Graph& graph, PassContext& ctx);     // infer_shapes.cc
 bool autodiff(ir::Graph& graph, PassContext& ctx);         // autodiff.cc
+bool apply_optimizer(ir::Graph& graph, PassContext& ctx);  // optimizer.cc
 bool fold_constants(ir::Graph& graph, PassContext& ctx);   // fold_constants.cc
 bool eliminate_common_subexpressions(ir::Graph& graph, PassContext& ctx);  // cse.cc
 bool eliminate_dead_code(ir::Graph& graph, PassContext& ctx);              // dce.cc

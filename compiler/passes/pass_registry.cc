@@ -8,6 +8,7 @@ const std::vector<PassInfo>& all_passes() {
       {"verify", "check the IR's structural invariants", verify},
       {"infer-shapes", "give every value a static type from the op schemas", infer_shapes},
       {"autodiff", "add the gradients of the loss with respect to the variables", autodiff},
+      {"optimizer", "update every variable from its gradient in place (SGD, momentum, Adam, AdamW)", apply_optimizer},
       {"fold-constants", "evaluate nodes whose inputs are all constants", fold_constants},
       {"cse", "merge nodes with the same op, attributes and inputs", eliminate_common_subexpressions},
       {"dce", "remove nodes no signature output depends on", eliminate_dead_code},

@@ -7,6 +7,7 @@
 // earliest, counting a transfer for every input produced on another device.
 // Ties go to the device of the input with the most bytes, which keeps
 // chains together. A node's `device` hint ("cpu:K") is honoured as given.
+// Control edges count like data edges without a transfer.
 // Graph sources (Placeholder, Const, Variable) do no work: their values are
 // visible to every device, so they cost nothing and are not placed.
 // Times come from the cost model (compiler/ops/cost_model.h); they only need
@@ -58,6 +59,12 @@ bool place(ir::Graph& graph, PassContext& ctx) {
   for (const ir::Node* n : order) {
     time[n] = is_source(n) ? 0.0 : ops::estimate_us(ops::estimate_cost(*n), spec.cores_per_device);
   }
+  // Control edges (an optimizer update after the other readers of its
+  // Variable) order nodes without moving data.
+  std::unordered_map<const ir::Node*, std::vector<const ir::Node*>> control_users;
+  for (const ir::Node* n : order) {
+    for (const ir::Node* c : n->control_inputs()) control_users[c].push_back(n);
+  }
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     const ir::Node* n = *it;
     double tail = 0;
@@ -66,6 +73,7 @@ bool place(ir::Graph& graph, PassContext& ctx) {
         tail = std::max(tail, ops::transfer_us(value_bytes(n->output(i))) + rank[u.user]);
       }
     }
+    for (const ir::Node* user : control_users[n]) tail = std::max(tail, rank[user]);
     rank[n] = time[n] + tail;
   }
   std::vector<ir::Node*> by_rank;
@@ -93,6 +101,9 @@ bool place(ir::Graph& graph, PassContext& ctx) {
         const ir::Node* p = v->producer();
         if (is_source(p)) continue;
         ready = std::max(ready, finish[p] + (device[p] == d ? 0.0 : ops::transfer_us(value_bytes(v))));
+      }
+      for (const ir::Node* c : n->control_inputs()) {
+        if (!is_source(c)) ready = std::max(ready, finish[c]);
       }
       *start = std::max(ready, available[d]);
       return *start + time[n];

@@ -3,6 +3,9 @@
 
 #include <omp.h>
 
+#include <fmt/format.h>
+
+#include <cmath>
 #include <cstring>
 
 #include "graphc/error.h"
@@ -10,8 +13,12 @@
 namespace graphc {
 
 Executor::Executor(const Module::Impl& module, const std::vector<std::vector<const Tensor*>>& inputs,
-                   const std::vector<std::vector<Tensor*>>& outputs, bool poison_dead_values)
-    : module_(module), inputs_(inputs), outputs_(outputs), poison_(poison_dead_values) {
+                   const std::vector<std::vector<Tensor*>>& outputs, ExecutorOptions options)
+    : module_(module),
+      inputs_(inputs),
+      outputs_(outputs),
+      poison_(options.poison_dead_values),
+      check_numerics_(options.check_numerics) {
   const size_t n = module.steps.size();
   const size_t devices = module.device_cores.size();
   pending_ = std::make_unique<std::atomic<int>[]>(n);
@@ -78,6 +85,7 @@ void Executor::run_step(int step) {
   const LoadedStep& s = module_.steps[step];
   try {
     s.kernel->run(inputs_[step], outputs_[step]);
+    if (check_numerics_) check_numerics(step);
   } catch (...) {
     std::exception_ptr e = std::current_exception();
     try {
@@ -89,6 +97,22 @@ void Executor::run_step(int step) {
     std::lock_guard<std::mutex> lock(error_mutex_);
     if (!error_) error_ = e;
     failed_.store(true, std::memory_order_relaxed);
+  }
+}
+
+void Executor::check_numerics(int step) const {
+  const LoadedStep& s = module_.steps[step];
+  for (size_t i = 0; i < s.outputs.size(); ++i) {
+    const Tensor& t = *outputs_[step][i];
+    if (t.dtype() != DType::f32) continue;
+    const float* data = t.data<float>();
+    for (int64_t k = 0; k < t.num_elements(); ++k) {
+      if (std::isfinite(data[k])) continue;
+      throw Error::at_node(s.node, s.op,
+                           fmt::format("output {} ('{}') holds {} at element {} (--check-numerics: the first step "
+                                       "to produce a non-finite value)",
+                                       i, module_.proto.values(s.outputs[i]).name(), data[k], k));
+    }
   }
 }
 

@@ -14,6 +14,13 @@
 
 namespace graphc {
 
+struct ExecutorOptions {
+  /// Fill arena values with 0xFF once their last reader ran (SessionOptions).
+  bool poison_dead_values = false;
+  /// Check every step's f32 outputs for NaN/Inf (SessionOptions).
+  bool check_numerics = false;
+};
+
 /// Runs the steps of one module over the values of one session.
 ///
 /// Every step has a pending count (its dependencies); a finished step
@@ -29,7 +36,7 @@ class Executor {
  public:
   /// `inputs[s]` / `outputs[s]` are step s's argument lists (session-owned).
   Executor(const Module::Impl& module, const std::vector<std::vector<const Tensor*>>& inputs,
-           const std::vector<std::vector<Tensor*>>& outputs, bool poison_dead_values);
+           const std::vector<std::vector<Tensor*>>& outputs, ExecutorOptions options);
   ~Executor();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
@@ -54,6 +61,7 @@ class Executor {
   void work(int device);
   void worker_main(int device);
   void poison_after(int step);
+  void check_numerics(int step) const;
 
   const Module::Impl& module_;
   const std::vector<std::vector<const Tensor*>>& inputs_;
@@ -67,6 +75,7 @@ class Executor {
 
   // Debug mode: arena values are filled with 0xFF once their last reader ran.
   bool poison_ = false;
+  bool check_numerics_ = false;
   std::unique_ptr<std::atomic<int>[]> readers_left_;
   std::vector<int> readers_;  // per value: how many step inputs read it
 

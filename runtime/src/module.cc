@@ -102,6 +102,7 @@ void place_values(const proto::Module& m, Module::Impl& impl) {
   for (int id = 0; id < m.values_size(); ++id) {
     if (impl.is_constant[id]) impl.placements[id].kind = ValuePlacement::Kind::constant;
   }
+  for (int id : impl.variable_ids) impl.placements[id].kind = ValuePlacement::Kind::state;
   std::vector<BufferLife> lives;
   std::vector<int> producer(m.values_size(), -1);
   for (size_t i = 0; i < impl.steps.size(); ++i) {
@@ -137,6 +138,49 @@ void place_values(const proto::Module& m, Module::Impl& impl) {
   std::vector<std::string> names;
   for (const auto& v : m.values()) names.push_back(v.name());
   check_memory_plan(lives, impl.arena_bytes, StepDag(deps), names);
+}
+
+/// A state update's value is written into its Variable's storage, so the
+/// step writing it must run after every other reader of the Variable, and
+/// nothing may read the Variable's old value after it.
+void load_state_updates(const proto::Module& m, Module::Impl& impl) {
+  impl.state_of.assign(m.values_size(), -1);
+  if (m.state_updates_size() == 0) return;
+  std::vector<int> writer(m.values_size(), -1);
+  for (size_t i = 0; i < impl.steps.size(); ++i) {
+    for (int id : impl.steps[i].outputs) writer[id] = static_cast<int>(i);
+  }
+  std::vector<std::vector<int>> deps;
+  for (const auto& s : m.steps()) deps.emplace_back(s.deps().begin(), s.deps().end());
+  StepDag dag(deps);
+  std::vector<bool> updated(m.values_size(), false);
+  for (const auto& u : m.state_updates()) {
+    std::string where = fmt::format("state update {} <- {}", u.state(), u.value());
+    if (u.state() < 0 || u.state() >= m.values_size() || u.value() < 0 || u.value() >= m.values_size() ||
+        std::find(impl.variable_ids.begin(), impl.variable_ids.end(), u.state()) == impl.variable_ids.end()) {
+      throw Error(where, "does not name a mutable Variable and a value of the module");
+    }
+    where = fmt::format("state update of '{}'", m.values(u.state()).name());
+    if (updated[u.state()]) throw Error(where, "the Variable is updated twice");
+    updated[u.state()] = true;
+    if (writer[u.value()] < 0 || impl.placements[u.value()].kind != ValuePlacement::Kind::own ||
+        impl.value_types[u.value()] != impl.value_types[u.state()]) {
+      throw Error(where, fmt::format("'{}' is not a value of the Variable's type written by a step, with no buffer "
+                                     "of its own",
+                                     m.values(u.value()).name()));
+    }
+    int w = writer[u.value()];
+    for (size_t i = 0; i < impl.steps.size(); ++i) {
+      const LoadedStep& reader = impl.steps[i];
+      bool reads = std::find(reader.inputs.begin(), reader.inputs.end(), u.state()) != reader.inputs.end();
+      if (reads && static_cast<int>(i) != w && !dag.happens_before(static_cast<int>(i), w)) {
+        throw Error(where, fmt::format("node '{}' reads the Variable but may run after '{}', which overwrites it",
+                                       reader.node, impl.steps[w].node));
+      }
+    }
+    impl.state_of[u.value()] = u.state();
+    impl.placements[u.value()].kind = ValuePlacement::Kind::state;
+  }
 }
 
 }  // namespace
@@ -193,7 +237,13 @@ std::shared_ptr<const Module> Module::from_proto(proto::Module m) {
                                      impl->value_types[c.value()].to_string()));
     }
     impl->constants[c.value()] = std::move(value);
-    impl->is_constant[c.value()] = true;
+    // A mutable Variable changes between runs: kernels must not prepare it
+    // once (oneDNN's weight reorders), so it is state, not a constant.
+    if (c.variable() && m.mutable_variables()) {
+      impl->variable_ids.push_back(c.value());
+    } else {
+      impl->is_constant[c.value()] = true;
+    }
   }
   for (const auto& b : m.inputs()) {
     checker.define(b.value(), fmt::format("input '{}'", b.name()));
@@ -239,6 +289,7 @@ std::shared_ptr<const Module> Module::from_proto(proto::Module m) {
   }
   link_steps(m, *impl);
   place_values(m, *impl);
+  load_state_updates(m, *impl);
   impl->proto = std::move(m);
   return std::shared_ptr<const Module>(new Module(std::move(impl)));
 }

@@ -31,9 +31,10 @@ struct LoadedStep {
   std::string fallback_reason = {};
 };
 
-/// Where a value lives during a run.
+/// Where a value lives during a run. `state`: a mutable Variable (in the
+/// session's VariableStore), or the new value of one, written in place.
 struct ValuePlacement {
-  enum class Kind { constant, arena, own } kind = Kind::own;
+  enum class Kind { constant, arena, own, state } kind = Kind::own;
   int device = 0;
   int64_t offset = 0;  // in the device's arena
 };
@@ -41,9 +42,14 @@ struct ValuePlacement {
 struct Module::Impl {
   proto::Module proto;
   std::vector<TensorType> value_types;
-  /// Constant values by value id; empty tensors for non-constant values.
+  /// Constant values by value id (and the initial values of mutable
+  /// Variables); empty tensors for other values.
   std::vector<Tensor> constants;
   std::vector<bool> is_constant;
+  /// Training modules: the mutable Variables (value ids) and, by value id,
+  /// the Variable whose storage a state update writes (-1 for other values).
+  std::vector<int> variable_ids;
+  std::vector<int> state_of;
   std::vector<LoadedStep> steps;
   std::vector<ValuePlacement> placements;  // by value id
   std::vector<int> device_cores;

@@ -15,6 +15,7 @@
 
 #include "graphc/error.h"
 #include "runtime/core/file_io.h"
+#include "runtime/src/npy_header_dict.h"
 
 namespace graphc {
 
@@ -46,76 +47,6 @@ const char* descr_of_dtype(DType dtype) {
   return nullptr;
 }
 
-/// A tiny parser for the header's dict literal: just the three keys NumPy writes.
-class HeaderParser {
- public:
-  HeaderParser(std::string text, std::string path) : text_(std::move(text)), path_(std::move(path)) {}
-
-  std::string string_value(const std::string& key) {
-    seek_value(key);
-    char quote = peek();
-    if (quote != '\'' && quote != '"') fail(fmt::format("'{}' must be a string", key));
-    size_t end = text_.find(quote, pos_ + 1);
-    if (end == std::string::npos) fail("unterminated string");
-    std::string v = text_.substr(pos_ + 1, end - pos_ - 1);
-    pos_ = end + 1;
-    return v;
-  }
-
-  bool bool_value(const std::string& key) {
-    seek_value(key);
-    if (text_.compare(pos_, 4, "True") == 0) return true;
-    if (text_.compare(pos_, 5, "False") == 0) return false;
-    fail(fmt::format("'{}' must be True or False", key));
-  }
-
-  Shape shape_value(const std::string& key) {
-    seek_value(key);
-    if (peek() != '(') fail("'shape' must be a tuple");
-    ++pos_;
-    Shape shape;
-    while (true) {
-      skip_space();
-      if (peek() == ')') break;
-      size_t start = pos_;
-      while (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) ++pos_;
-      if (start == pos_) fail("'shape' must hold non-negative integers");
-      std::string digits = text_.substr(start, pos_ - start);
-      if (digits.size() > 15) fail(fmt::format("dim {} is too large", digits));
-      shape.push_back(std::stoll(digits));
-      skip_space();
-      if (peek() == ',') ++pos_;
-    }
-    return shape;
-  }
-
-  [[noreturn]] void fail(const std::string& what) const {
-    throw Error(path_, fmt::format("malformed .npy header ({}): {}", what, text_));
-  }
-
- private:
-  void seek_value(const std::string& key) {
-    for (const char* q : {"'", "\""}) {
-      size_t at = text_.find(q + key + q);
-      if (at == std::string::npos) continue;
-      pos_ = text_.find(':', at);
-      if (pos_ == std::string::npos) fail(fmt::format("no value for '{}'", key));
-      ++pos_;
-      skip_space();
-      return;
-    }
-    fail(fmt::format("missing key '{}'", key));
-  }
-  void skip_space() {
-    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
-  }
-  char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
-
-  std::string text_;
-  std::string path_;
-  size_t pos_ = 0;
-};
-
 }  // namespace
 
 Tensor read_npy(const std::filesystem::path& path) {
@@ -139,7 +70,7 @@ Tensor read_npy(const std::filesystem::path& path) {
   }
   if (bytes.size() < header_start + header_len) throw Error(path.string(), "truncated .npy header");
 
-  HeaderParser header(bytes.substr(header_start, header_len), path.string());
+  NpyHeaderDict header(bytes.substr(header_start, header_len), path.string());
   std::string descr = header.string_value("descr");
   bool fortran = header.bool_value("fortran_order");
   Shape shape = header.shape_value("shape");

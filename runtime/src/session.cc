@@ -1,8 +1,10 @@
 // Session: buffers laid out by the memory plan, and the executor.
 //
 // Planned values are views into one arena per device (offsets from the
-// module); constants share the module's read-only storage; signature inputs
-// and outputs, and any value without a planned buffer, own their storage.
+// module); constants share the module's read-only storage; mutable Variables
+// share their VariableStore tensor, and a state update's value that same
+// tensor (the update op writes in place); signature inputs and outputs, and
+// any value without a planned buffer, own their storage.
 // Each step's argument lists are built once, so run() only runs kernels.
 #include "graphc/session.h"
 
@@ -18,6 +20,7 @@ namespace graphc {
 
 struct Session::State {
   std::shared_ptr<const Module> module;
+  std::shared_ptr<VariableStore> variables;
   std::vector<Tensor> arenas;  // per device, bytes
   std::vector<Tensor> values;
   std::vector<std::vector<const Tensor*>> step_inputs;
@@ -39,6 +42,9 @@ struct Session::State {
 Session::Session(std::shared_ptr<const Module> module, SessionOptions options) : state_(std::make_unique<State>()) {
   const Module::Impl& m = module->impl();
   state_->module = std::move(module);
+  if (!m.variable_ids.empty()) {
+    state_->variables = options.variables ? options.variables : std::make_shared<VariableStore>();
+  }
   for (int64_t bytes : m.arena_bytes) state_->arenas.emplace_back(DType::i8, Shape{bytes});
   auto& values = state_->values;
   values.resize(m.value_types.size());
@@ -53,7 +59,12 @@ Session::Session(std::shared_ptr<const Module> module, SessionOptions options) :
         break;
       }
       case ValuePlacement::Kind::own: values[id] = Tensor(type); break;
+      case ValuePlacement::Kind::state: break;  // below, once the Variables are bound
     }
+  }
+  for (int id : m.variable_ids) values[id] = state_->variables->bind(m.proto.values(id).name(), m.constants[id]);
+  for (size_t id = 0; id < values.size(); ++id) {
+    if (m.state_of[id] >= 0) values[id] = values[m.state_of[id]];
   }
   for (const auto& step : m.steps) {
     auto& in = state_->step_inputs.emplace_back();
@@ -62,7 +73,8 @@ Session::Session(std::shared_ptr<const Module> module, SessionOptions options) :
     for (int id : step.outputs) out.push_back(&values[id]);
   }
   state_->executor =
-      std::make_unique<Executor>(m, state_->step_inputs, state_->step_outputs, options.poison_freed_buffers);
+      std::make_unique<Executor>(m, state_->step_inputs, state_->step_outputs,
+                                 ExecutorOptions{options.poison_freed_buffers, options.check_numerics});
 }
 
 Session::~Session() = default;
@@ -70,6 +82,8 @@ Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;
 
 const Module& Session::module() const { return *state_->module; }
+
+const std::shared_ptr<VariableStore>& Session::variables() const { return state_->variables; }
 
 Tensor& Session::input(std::string_view name) {
   const Module::Impl& m = state_->module->impl();

@@ -63,4 +63,20 @@ std::vector<InputArg> parse_inputs(const std::vector<std::string>& items) {
   return inputs;
 }
 
+passes::OptimizerSpec OptimizerArgs::spec() const {
+  passes::OptimizerSpec spec;
+  spec.kind = passes::OptimizerSpec::parse_kind(kind);
+  spec.momentum = spec.kind == passes::OptimizerSpec::Kind::sgd ? momentum : 0.0f;
+  spec.nesterov = nesterov;
+  spec.weight_decay = weight_decay;
+  return spec;
+}
+
+void add_optimizer_options(CLI::App& cmd, OptimizerArgs& args) {
+  cmd.add_option("--optimizer", args.kind, "sgd (default), adam or adamw");
+  cmd.add_option("--momentum", args.momentum, "SGD momentum (default 0.9; 0 for plain SGD)");
+  cmd.add_flag("--nesterov", args.nesterov, "Nesterov momentum (SGD)");
+  cmd.add_option("--weight-decay", args.weight_decay, "L2 (sgd, adam) or decoupled (adamw) weight decay");
+}
+
 }  // namespace graphc::cli

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "compiler/import/graphdef_import.h"
+#include "compiler/passes/optimizer_spec.h"
 
 namespace graphc::cli {
 
@@ -15,6 +16,18 @@ namespace graphc::cli {
 /// argument after it (`compile --shape x=1x784 MODEL`).
 CLI::Option* add_repeatable_option(CLI::App& cmd, const std::string& name, std::vector<std::string>& values,
                                    const std::string& description);
+
+/// The optimizer of a training module, as `compile --train` and `train` take
+/// it; the returned function fills the spec in once the command line is parsed.
+struct OptimizerArgs {
+  std::string kind = "sgd";
+  float momentum = 0.9f;
+  bool nesterov = false;
+  float weight_decay = 0.0f;
+
+  passes::OptimizerSpec spec() const;
+};
+void add_optimizer_options(CLI::App& cmd, OptimizerArgs& args);
 
 /// Parses "NAME=1x3x224x224" items into shape overrides.
 ShapeOverrides parse_shapes(const std::vector<std::string>& items);

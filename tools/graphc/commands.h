@@ -13,5 +13,6 @@ void add_inspect_command(CLI::App& app);  // inspect_command.cc
 void add_dot_command(CLI::App& app);      // dot_command.cc
 void add_bench_command(CLI::App& app);    // bench_command.cc
 void add_import_command(CLI::App& app);   // import_command.cc
+void add_train_command(CLI::App& app);    // train_command.cc
 
 }  // namespace graphc::cli

@@ -1,4 +1,4 @@
-// graphc compile MODEL [-o OUT.gcm] [--shape NAME=DIMS] [-O0|-O1|-O2] [--train [--loss NAME]] [debug flags]
+// graphc compile MODEL [-o OUT.gcm] [--shape NAME=DIMS] [-O0|-O1|-O2] [--train [--loss NAME] [optimizer]] [debug flags]
 #include <fmt/format.h>
 
 #include <iostream>
@@ -20,6 +20,8 @@ struct CompileArgs {
   std::string devices;
   bool train = false;
   std::string loss = "loss";
+  std::string labels = "labels";
+  OptimizerArgs optimizer;
   bool print_pipeline = false;
   std::vector<std::string> print_after;
   bool print_after_all = false;
@@ -38,6 +40,8 @@ void run_compile(const CompileArgs& args) {
   if (!args.devices.empty()) options.pipeline.devices = DeviceSpec::parse(args.devices);
   options.train = args.train;
   options.pipeline.loss = args.loss;
+  options.labels = args.labels;
+  options.pipeline.optimizer = args.optimizer.spec();
   options.shapes = parse_shapes(args.shapes);
   options.pipeline.print_after = {args.print_after.begin(), args.print_after.end()};
   options.pipeline.print_after_all = args.print_after_all;
@@ -63,8 +67,13 @@ void add_compile_command(CLI::App& app) {
   cmd->add_option("--devices", args->devices,
                   "Devices to place the graph on: cpu (default: one device, all cores), cpu:N (N one-core "
                   "devices) or cpu:NxC (N devices of C cores)");
-  cmd->add_flag("--train", args->train, "Add the gradients of the loss with respect to every Variable (autodiff)");
+  cmd->add_flag("--train", args->train,
+                "Compile one training step: the gradients of the loss (autodiff) and the optimizer's in-place "
+                "updates of every Variable, plus an inference entry point sharing them");
   cmd->add_option("--loss", args->loss, "The signature output to differentiate with --train (default: loss)");
+  cmd->add_option("--labels", args->labels,
+                  "The training-only input the inference entry point drops with --train (default: labels)");
+  add_optimizer_options(*cmd, args->optimizer);
   cmd->add_flag("--print-pipeline", args->print_pipeline, "Print the pass pipeline of the chosen -O level");
   add_repeatable_option(*cmd, "--print-after", args->print_after, "Print the IR after each run of PASS (repeatable)");
   cmd->add_flag("--print-after-all", args->print_after_all, "Print the IR after every pass");

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "graphc 0.1.0");
   graphc::cli::add_compile_command(app);
+  graphc::cli::add_train_command(app);
   graphc::cli::add_run_command(app);
   graphc::cli::add_inspect_command(app);
   graphc::cli::add_dot_command(app);

@@ -104,7 +104,9 @@ void run_run(const RunArgs& args) {
     module = Module::from_proto(compile_model(args.path, options, std::cerr));
   }
 
-  Session session(module, SessionOptions{.poison_freed_buffers = args.poison});
+  SessionOptions options;
+  options.poison_freed_buffers = args.poison;
+  Session session(module, options);
   for (const auto& [name, tensor] : fed) session.set_input(name, tensor);
   session.run();
 

@@ -6,6 +6,7 @@
 
 #include "graphc/module.h"
 #include "graphc/tensor.h"
+#include "graphc/variables.h"
 
 namespace graphc {
 
@@ -14,6 +15,14 @@ struct SessionOptions {
   /// soon as its last reader has run, so a memory-planning bug shows up as
   /// NaNs in the outputs instead of silently wrong numbers.
   bool poison_freed_buffers = false;
+  /// Debug mode: after each step, check its f32 outputs for NaN and Inf;
+  /// run() then throws graphc::Error naming the first node that made one.
+  bool check_numerics = false;
+  /// For modules with mutable Variables (training modules and their
+  /// inference entry points): the store their Variables live in, shared
+  /// with other sessions. Null: the session keeps a store of its own,
+  /// initialised from the module.
+  std::shared_ptr<VariableStore> variables;
 };
 
 /// The per-caller state of running a module: its activation arenas (one per
@@ -41,6 +50,9 @@ class Session {
   const Tensor& output(std::string_view name) const;
 
   const Module& module() const;
+  /// The store of this session's mutable Variables (null for modules whose
+  /// Variables are constants).
+  const std::shared_ptr<VariableStore>& variables() const;
 
  private:
   struct State;

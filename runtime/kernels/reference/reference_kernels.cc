@@ -12,6 +12,7 @@ void register_reference_kernels(KernelRegistry& r) {
   register_reference_shape_kernels(r);
   register_reference_gradient_kernels(r);
   register_reference_loss_kernels(r);
+  register_reference_optimizer_kernels(r);
   register_reference_math_kernels(r);
   register_reference_logical_kernels(r);
   register_reference_tensor_kernels(r);

@@ -19,6 +19,7 @@ void register_reference_reduce_kernels(KernelRegistry& r);       // reduce_kerne
 void register_reference_shape_kernels(KernelRegistry& r);        // shape_kernels.cc
 void register_reference_gradient_kernels(KernelRegistry& r);    // gradient_kernels.cc: backward ops
 void register_reference_loss_kernels(KernelRegistry& r);        // loss_kernels.cc
+void register_reference_optimizer_kernels(KernelRegistry& r);   // optimizer_kernels.cc: SGD, momentum, Adam updates
 void register_reference_math_kernels(KernelRegistry& r);         // math_kernels.cc
 void register_reference_logical_kernels(KernelRegistry& r);      // logical_kernels.cc
 void register_reference_tensor_kernels(KernelRegistry& r);       // tensor_kernels.cc

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <sstream>
 #include <unordered_set>
 
@@ -12,7 +13,9 @@
 #include "compiler/import/onnx_model.h"
 #include "compiler/lower/lower.h"
 #include "compiler/ops/op_schema.h"
+#include "compiler/passes/pass.h"
 #include "graphc/error.h"
+#include "runtime/core/checkpoint_file.h"
 #include "runtime/core/deterministic_bytes.h"
 #include "runtime/core/file_io.h"
 
@@ -74,9 +77,35 @@ void keep_inference_signature(ir::Graph& graph, const std::string& loss, const s
   }
 }
 
+/// Sets every Variable's initial_value from the checkpoint's tensor of the
+/// same name (shape inference then checks the types).
+void use_checkpoint_weights(ir::Graph& graph, const std::filesystem::path& path) {
+  proto::Checkpoint checkpoint = read_checkpoint_file(path);
+  std::map<std::string, const proto::TensorProto*> tensors;
+  for (const auto& t : checkpoint.tensors()) tensors[t.name()] = &t.data();
+  std::vector<std::string> missing;
+  for (ir::Node* n : graph.nodes()) {
+    if (n->op() != "Variable") continue;
+    auto it = tensors.find(n->name());
+    if (it == tensors.end()) {
+      missing.push_back(n->name());
+      continue;
+    }
+    proto::AttrValue value;
+    *value.mutable_tensor() = *it->second;
+    n->attrs().set("initial_value", std::move(value));
+  }
+  if (!missing.empty()) {
+    throw Error(path.string(), fmt::format("holds no weights for the Variable(s) {} of the model (is it a checkpoint "
+                                           "of another model?)",
+                                           fmt::join(missing, ", ")));
+  }
+}
+
 }  // namespace
 
 proto::Module compile_graph(ir::Graph& graph, const CompileOptions& options, std::ostream& diag) {
+  if (!options.weights.empty()) use_checkpoint_weights(graph, options.weights);
   if (options.seed != 0) {
     for (ir::Node* n : graph.nodes()) {
       if (n->op() != "Variable") continue;
@@ -91,6 +120,10 @@ proto::Module compile_graph(ir::Graph& graph, const CompileOptions& options, std
   choose_kernels(module, options.opt_level);
   if (forward != nullptr) {
     keep_inference_signature(*forward, options.pipeline.loss, options.labels);
+    // The loss and what only it needs go even at -O0 (which has no dce), or
+    // the dropped labels input would still be read.
+    passes::PassContext no_context;
+    passes::eliminate_dead_code(*forward, no_context);
     PipelineOptions quiet = options.pipeline;
     quiet.print_after.clear();
     quiet.print_after_all = quiet.time_passes = false;

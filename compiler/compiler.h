@@ -24,6 +24,10 @@ struct CompileOptions {
   /// Added to every Variable's `seed` attribute: another seed, other
   /// initial weights (the same seed, bit-identical ones).
   int64_t seed = 0;
+  /// A checkpoint (graphc train --checkpoint, Trainer::save_checkpoint)
+  /// whose tensors become the initial values of the Variables of the same
+  /// names; every Variable must have one.
+  std::filesystem::path weights;
   ShapeOverrides shapes;
   PipelineOptions pipeline;
 };

@@ -9,18 +9,26 @@
 //                            absolute of libm's near log(1) = 0)
 //   batch/layer norm, softmax, global pooling: rtol 1e-4, atol 1e-5
 //     (oneDNN accumulates in f32, the reference in double)
+//   conv backward (data and weights): rtol 1e-4, atol 1e-4 (as conv)
+//   pooling backward, ReluGrad, GeluGrad: rtol 1e-5, atol 1e-5 (as pools and
+//     eltwise; MaxPoolGrad and ReluGrad are exact: each dx is a sum of a few
+//     dy. Their x are multiples of 1/4, or all 0, so that max pooling windows
+//     have ties, which both give to the first max, and x is often exactly 0)
 #include <fmt/format.h>
 
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
+#include <memory>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "compiler/compiler.h"
 #include "compiler/ops/op_schema.h"
 #include "graphc/error.h"
 #include "graphc/session.h"
+#include "graphc/variables.h"
 #include "runtime/core/kernel.h"
 #include "runtime/src/kernel_selection.h"
 #include "runtime/src/module_impl.h"
@@ -77,7 +85,23 @@ struct Case {
   Shape output;
   float low = -1.0f;  // the range of random inputs
   bool constant_weights = false;  // input 1 is passed as a module constant
+  std::vector<float> steps = {};  // per input: when > 0, its values are rounded to multiples of it (ties)
 };
+
+/// The random inputs of `c`.
+std::vector<Tensor> case_inputs(const Case& c) {
+  std::vector<Tensor> inputs;
+  for (size_t i = 0; i < c.inputs.size(); ++i) {
+    Tensor t = random_tensor(c.inputs[i], 17 + i, c.low);
+    float step = i < c.steps.size() ? c.steps[i] : 0.0f;
+    if (step > 0) {
+      float* p = t.data<float>();
+      for (int64_t j = 0; j < t.num_elements(); ++j) p[j] = std::round(p[j] / step) * step;
+    }
+    inputs.push_back(std::move(t));
+  }
+  return inputs;
+}
 
 /// The oneDNN kernel of `c`, or a failed test saying why there is none.
 SelectedKernel select(const Case& c, const std::vector<Tensor>& inputs) {
@@ -92,8 +116,7 @@ SelectedKernel select(const Case& c, const std::vector<Tensor>& inputs) {
 
 /// Runs `c` on the oneDNN kernel and on the reference kernel and compares.
 void check_against_reference(const Case& c, Tolerance tol) {
-  std::vector<Tensor> inputs;
-  for (size_t i = 0; i < c.inputs.size(); ++i) inputs.push_back(random_tensor(c.inputs[i], 17 + i, c.low));
+  std::vector<Tensor> inputs = case_inputs(c);
   std::string shapes;
   for (const Shape& s : c.inputs) shapes += shape_to_string(s) + " ";
   INFO(fmt::format("{} on {}-> {}", c.op, shapes, shape_to_string(c.output)));
@@ -203,6 +226,78 @@ TEST_CASE("oneDNN normalisation and softmax match the reference", "[kernels][one
   }
 }
 
+/// A Conv2D to differentiate: x, w, y and the attributes.
+struct ConvGeometry {
+  Shape x, w, y;
+  Attrs attrs;
+};
+
+TEST_CASE("oneDNN Conv2DBackpropInput and Conv2DBackpropFilter match the reference", "[kernels][onednn]") {
+  std::vector<ConvGeometry> convs = {
+      {{1, 3, 8, 8}, {4, 3, 3, 3}, {1, 4, 6, 6}, conv_attrs({1, 1}, {0, 0, 0, 0}, {1, 1}, 1)},
+      // odd sizes, stride 2 (the last row of x is in no window), asymmetric pads
+      {{2, 5, 11, 9}, {7, 5, 3, 2}, {2, 7, 5, 11}, conv_attrs({2, 1}, {1, 2, 0, 1}, {1, 1}, 1)},
+      {{1, 16, 13, 13}, {32, 16, 3, 3}, {1, 32, 13, 13}, conv_attrs({1, 1}, {2, 2, 2, 2}, {2, 2}, 1)},  // dilation 2
+      // stride 2, dilation 2, asymmetric pads and groups 2 at once
+      {{2, 4, 17, 15}, {6, 2, 3, 3}, {2, 6, 8, 7}, conv_attrs({2, 2}, {2, 1, 1, 2}, {2, 2}, 2)},
+      {{1, 6, 7, 7}, {4, 3, 3, 3}, {1, 4, 7, 7}, conv_attrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 2)},  // groups 2
+      {{3, 32, 15, 15}, {32, 1, 3, 3}, {3, 32, 8, 8}, conv_attrs({2, 2}, {1, 1, 1, 1}, {1, 1}, 32)},  // depthwise
+      {{2, 4, 9, 9}, {8, 1, 3, 3}, {2, 8, 7, 7}, conv_attrs({1, 1}, {0, 0, 0, 0}, {1, 1}, 4)},  // depthwise, 2 per channel
+      {{4, 1, 28, 28}, {8, 1, 3, 3}, {4, 8, 28, 28}, conv_attrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 1)},  // a first layer
+  };
+  bool constant = GENERATE(false, true);
+  INFO("constant w: " << constant);
+  for (const ConvGeometry& g : convs) {
+    Attrs input = g.attrs;
+    input["input_shape"] = ops::attr_ints(g.x);
+    Case data{"Conv2DBackpropInput", input, {g.y, g.w}, g.x};
+    data.constant_weights = constant;
+    check_against_reference(data, kLinear);
+    Attrs filter = g.attrs;
+    filter["filter_shape"] = ops::attr_ints(g.w);
+    check_against_reference({"Conv2DBackpropFilter", filter, {g.y, g.x}, g.w}, kLinear);
+  }
+}
+
+TEST_CASE("oneDNN MaxPoolGrad and AvgPoolGrad match the reference", "[kernels][onednn]") {
+  struct Pool {
+    Shape x, y;
+    Attrs attrs;
+  };
+  Shape x{2, 3, 11, 10};
+  std::vector<Pool> pools = {
+      {x, {2, 3, 5, 5}, pool_attrs({2, 2}, {2, 2}, {0, 0, 0, 0}, false)},
+      {x, {2, 3, 6, 5}, pool_attrs({3, 3}, {2, 2}, {1, 1, 1, 1}, false)},  // overlapping windows, padding
+      {x, {2, 3, 6, 6}, pool_attrs({3, 3}, {2, 2}, {1, 1, 1, 1}, true)},   // ceil_mode
+      {x, {2, 3, 12, 5}, pool_attrs({3, 2}, {1, 2}, {1, 0, 2, 1}, false)},  // asymmetric
+      {{2, 8, 28, 28}, {2, 8, 14, 14}, pool_attrs({2, 2}, {2, 2}, {0, 0, 0, 0}, false)},  // the CNN's
+  };
+  for (const Pool& p : pools) {
+    // Ties: x in multiples of 1/4, then x all 0 (every window a tie).
+    for (float step : {0.25f, 4.0f}) {
+      check_against_reference({"MaxPoolGrad", p.attrs, {p.y, p.x}, p.x, -1.0f, false, {0.0f, step}}, kElementwise);
+    }
+    for (bool include_pad : {false, true}) {
+      Attrs avg = p.attrs;
+      avg["count_include_pad"] = ops::attr_bool(include_pad);
+      avg["input_shape"] = ops::attr_ints(p.x);
+      if (include_pad && avg["ceil_mode"].b()) continue;  // the reference's (see the fallback test)
+      check_against_reference({"AvgPoolGrad", avg, {p.y}, p.x}, kElementwise);
+    }
+  }
+}
+
+TEST_CASE("oneDNN ReluGrad and GeluGrad match the reference", "[kernels][onednn]") {
+  for (const Shape& x : {Shape{3, 17, 5}, Shape{128, 64, 14, 14}}) {
+    // x in multiples of 1/4: often exactly 0, where the gradient is 0.
+    check_against_reference({"ReluGrad", {}, {x, x}, x, -1.0f, false, {0.0f, 0.25f}}, kElementwise);
+    for (const char* mode : {"none", "tanh"}) {
+      check_against_reference({"GeluGrad", {{"approximate", ops::attr_string(mode)}}, {x, x}, x, -4.0f},
+                              kElementwise);
+    }
+  }
+}
+
 TEST_CASE("oneDNN elementwise ops match the reference", "[kernels][onednn]") {
   Shape x{3, 17, 5};
   for (const char* op : {"Relu", "Tanh", "Sigmoid", "Exp", "Neg"}) {
@@ -244,6 +339,11 @@ TEST_CASE("a spec oneDNN cannot serve gets the reference kernel and a reason", "
                        {DType::f32, {1, 1, 6, 6}});
   CHECK(pool.backend == "reference");
   CHECK_THAT(pool.fallback_reason, Catch::Contains("ceil_mode"));
+  Attrs avg_grad = pool_attrs({3, 3}, {2, 2}, {1, 1, 1, 1}, true, true);
+  avg_grad["input_shape"] = ops::attr_ints({1, 1, 10, 10});
+  auto pool_grad = selected("AvgPoolGrad", avg_grad, {{DType::f32, {1, 1, 6, 6}}}, {DType::f32, {1, 1, 10, 10}});
+  CHECK(pool_grad.backend == "reference");
+  CHECK_THAT(pool_grad.fallback_reason, Catch::Contains("ceil_mode"));
 
   TensorType empty{DType::f32, {0, 4}};
   auto nothing = selected("Relu", {}, {empty}, empty);
@@ -269,7 +369,12 @@ TEST_CASE("a spec oneDNN cannot serve gets the reference kernel and a reason", "
 }
 
 TEST_CASE("a oneDNN kernel runs concurrently from several threads", "[kernels][onednn]") {
-  Case c{"Conv2D", conv_attrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 1), {{2, 16, 14, 14}, {16, 16, 3, 3}, {16}}, {2, 16, 14, 14}};
+  Attrs max_pool_grad = pool_attrs({3, 3}, {2, 2}, {1, 1, 1, 1}, false);
+  Case c = GENERATE_COPY(
+      Case{"Conv2D", conv_attrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 1), {{2, 16, 14, 14}, {16, 16, 3, 3}, {16}}, {2, 16, 14, 14}},
+      // a chain of two primitives: the forward pooling, then the backward
+      Case{"MaxPoolGrad", max_pool_grad, {{2, 16, 7, 7}, {2, 16, 14, 14}}, {2, 16, 14, 14}});
+  INFO(c.op);
   std::vector<Tensor> inputs;
   for (size_t i = 0; i < c.inputs.size(); ++i) inputs.push_back(random_tensor(c.inputs[i], 5 + i));
   SelectedKernel k = select(c, inputs);
@@ -329,6 +434,47 @@ TEST_CASE("the examples give the same outputs at -O0 and -O2", "[kernels][onednn
       outputs.push_back(session.output(session.module().outputs()[0].name).clone());
     }
     expect_close(outputs[1], outputs[0], kLinear);
+  }
+}
+
+// -O1 (reference kernels) against -O2: the same graph rewrites, so only the
+// kernels differ, and every backward step of -O2 is a oneDNN one.
+TEST_CASE("a training step of the Fashion-MNIST CNN gives the same loss and weights at -O1 and -O2",
+          "[kernels][onednn][e2e]") {
+  CompileOptions options;
+  options.train = true;
+  options.shapes["x"] = {4, 1, 28, 28};
+  options.shapes["labels"] = {4};
+  Tensor x = random_tensor({4, 1, 28, 28}, 7, 0.0f, 1.0f);
+  Tensor labels(DType::i32, {4});
+  for (int i = 0; i < 4; ++i) labels.data<int32_t>()[i] = 3 * i;
+  std::vector<std::unique_ptr<Session>> sessions;
+  for (int level : {1, 2}) {
+    options.opt_level = level;
+    std::ostringstream diag;
+    auto module = Module::from_proto(compile_model(kExamples / "fashion_mnist" / "cnn.pbtxt", options, diag));
+    if (level == 2) {
+      for (const LoadedStep& step : module->impl().steps) {
+        if (step.op != "Conv2DBackpropInput" && step.op != "Conv2DBackpropFilter" && step.op != "MaxPoolGrad" &&
+            step.op != "ReluGrad") {
+          continue;
+        }
+        INFO(step.node << ": " << step.fallback_reason);
+        CHECK(step.backend == "onednn");
+      }
+    }
+    auto& session = sessions.emplace_back(std::make_unique<Session>(module));
+    session->set_input("x", x);
+    session->set_input("labels", labels);
+    *session->input("learning_rate").data<float>() = 0.05f;
+    session->run();
+  }
+  expect_close(sessions[1]->output("loss"), sessions[0]->output("loss"), kLinear);
+  for (const std::string& name : sessions[0]->variables()->names()) {
+    INFO(name);
+    const Tensor* optimised = sessions[1]->variables()->find(name);
+    REQUIRE(optimised != nullptr);
+    expect_close(*optimised, *sessions[0]->variables()->find(name), kLinear);
   }
 }
 

@@ -56,6 +56,8 @@ void register_graph_ops(OpRegistry& r) {
           .attr("seed", AttrType::int_, attr_int(0), "mixed with the node name's hash")
           .attr("value", AttrType::float_, attr_float(0.0f), "the value of \"constant\"")
           .attr("scale", AttrType::float_, attr_float(0.05f), "half-width of \"uniform\", stddev of \"normal\"")
+          .optional_attr("initial_value", AttrType::tensor,
+                         "trained weights (graphc compile --weights CHECKPOINT): used instead of the initializer")
           .stateful()
           .infer([](const InferContext& ctx) { return std::vector<TensorType>{variable_type(ctx.attrs())}; }));
 

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "graphc/error.h"
+#include "runtime/core/tensor_proto.h"
 
 namespace graphc::ops {
 namespace {
@@ -166,11 +167,19 @@ TensorType variable_type(const AttrMap& attrs) {
   }
   float scale = attrs.get_float("scale");
   if (!(scale >= 0)) fail(fmt::format("attribute 'scale' = {} must be >= 0", scale));
+  if (attrs.has("initial_value")) {
+    Tensor value = tensor_from_proto(attrs.get_tensor("initial_value"), fmt::format("node '{}' (Variable)", attrs.node()));
+    if (value.type() != type) {
+      fail(fmt::format("attribute 'initial_value' is {}, the Variable is {}", value.type().to_string(),
+                       type.to_string()));
+    }
+  }
   return type;
 }
 
 Tensor initialize_variable(const AttrMap& attrs) {
   Tensor t(variable_type(attrs));
+  if (attrs.has("initial_value")) return tensor_from_proto(attrs.get_tensor("initial_value"), attrs.node());
   const Initializer& init = *find_initializer(attrs.get_string("initializer"));
   CounterRandom random(attrs.get_int("seed"), attrs.node());
   double spread = init.spread(fans_of(t.shape()), attrs.get_float("scale"));

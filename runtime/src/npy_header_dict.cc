@@ -46,7 +46,10 @@ Shape NpyHeaderDict::shape_value(std::string_view key) {
 }
 
 void NpyHeaderDict::fail(const std::string& what) const {
-  throw Error(where_, fmt::format("malformed .npy header ({}): {}", what, text_));
+  // The header ends in spaces and a newline (padding): one line in errors.
+  std::string_view shown = text_;
+  while (!shown.empty() && std::isspace(static_cast<unsigned char>(shown.back()))) shown.remove_suffix(1);
+  throw Error(where_, fmt::format("malformed .npy header ({}): {}", what, shown));
 }
 
 void NpyHeaderDict::seek_value(std::string_view key) {

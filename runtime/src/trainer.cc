@@ -87,7 +87,7 @@ struct Trainer::State {
       throw Error(fmt::format("update {}", updates),
                   fmt::format("the loss is {} (rerun with --check-numerics / SessionOptions::check_numerics to find "
                               "the first node that produced a non-finite value; a smaller learning rate often helps)",
-                              loss));
+                              std::isnan(loss) ? "NaN" : loss > 0 ? "+Inf" : "-Inf"));
     }
     return loss;
   }

@@ -2,7 +2,8 @@
 # The bad-input suite: runs graphc on every case of tests/bad_inputs (see its
 # README.md for the case format) and checks that each one fails cleanly:
 # exit code exactly 1 (no crash, no signal, no hang past the time limit),
-# stderr starting with "error: ", exactly one error line, every expected text
+# stderr ending with a line starting "error: " (progress lines may come
+# before it, as `graphc train` prints them), exactly one error line, every expected text
 # present, and no file left behind (graphc runs in an empty directory that
 # also receives its -o / --output-dir output, and must stay empty).
 #
@@ -54,8 +55,8 @@ run_case() {
     fail "$name" "graphc $(status_text "$status"), expected exit code 1"
     return
   fi
-  if [ "$(head -c 7 "$STDERR")" != "error: " ]; then
-    fail "$name" "stderr does not start with 'error: '"
+  if [ "$(tail -n 1 "$STDERR" | head -c 7)" != "error: " ]; then
+    fail "$name" "the last line of stderr does not start with 'error: '"
     return
   fi
   local errors

@@ -278,7 +278,69 @@ test_O0_matches_O2() {
   done
 }
 
-for name in help compile_help run_help inspect_help dot_help version usage_error_exits_2 \
+# Training on the tiny .npy dataset of the bad-input suite.
+TRAIN_DATA=$(realpath "$(dirname "$0")/../bad_inputs/data")
+CLASSIFIER=$TRAIN_DATA/classifier.pbtxt
+
+# The epoch lines of stdout without their timings ("epoch 3/3: train loss
+# 1.0234, test accuracy 0.5000 (3/6)").
+epoch_results() {
+  sed -E 's/, [0-9.]+ s \([0-9]+ ex\/s\)//' "$STDOUT" | grep '^epoch '
+}
+
+test_train_help() {
+  graphc_ok train --help || return 1
+  stdout_has "--data" "--checkpoint" "--resume" "--optimizer" "--lr-schedule" "--export" "--check-numerics"
+}
+
+# A run stopped after 2 epochs and resumed for the third ends exactly where
+# an uninterrupted 3-epoch run does.
+test_train_resume_is_exact() {
+  local args=("$CLASSIFIER" --data "$TRAIN_DATA/dataset_ok" --batch 5 --seed 4 --lr-schedule step --lr-gamma 0.5)
+  graphc_ok train "${args[@]}" --epochs 3 || return 1
+  local straight
+  straight=$(epoch_results | tail -n 1)
+  graphc_ok train "${args[@]}" --epochs 2 --checkpoint "$WORK/ckpt" || return 1
+  graphc_ok train "${args[@]}" --epochs 3 --checkpoint "$WORK/ckpt" --resume || return 1
+  stderr_has "resumed from $WORK/ckpt/latest.gckpt after epoch 2 (6 updates)" || return 1
+  if [ "$(epoch_results)" != "$straight" ]; then
+    REASON="resumed: '$(epoch_results)', uninterrupted: '$straight'"
+    return 1
+  fi
+}
+
+# A checkpoint of another optimizer, or a truncated one, is refused and left as it was.
+test_train_refuses_foreign_and_truncated_checkpoints() {
+  graphc_ok train "$CLASSIFIER" --data "$TRAIN_DATA/dataset_ok" --epochs 1 --checkpoint "$WORK/c2" || return 1
+  cp "$WORK/c2/latest.gckpt" "$WORK/saved.gckpt"
+  run_graphc train "$CLASSIFIER" --data "$TRAIN_DATA/dataset_ok" --epochs 2 --checkpoint "$WORK/c2" --resume \
+    --optimizer adam
+  [ $? -eq 1 ] || { REASON="a foreign checkpoint was accepted"; return 1; }
+  stderr_has "is a checkpoint of another model" || return 1
+  cmp -s "$WORK/c2/latest.gckpt" "$WORK/saved.gckpt" || { REASON="the checkpoint changed"; return 1; }
+  head -c 100 "$WORK/saved.gckpt" >"$WORK/c2/latest.gckpt"
+  run_graphc train "$CLASSIFIER" --data "$TRAIN_DATA/dataset_ok" --epochs 2 --checkpoint "$WORK/c2" --resume
+  [ $? -eq 1 ] || { REASON="a truncated checkpoint was accepted"; return 1; }
+  stderr_has "truncated or damaged checkpoint"
+}
+
+# The exported inference module runs with graphc run.
+test_train_export_and_run() {
+  graphc_ok train "$CLASSIFIER" --data "$TRAIN_DATA/dataset_ok" --epochs 2 --batch 6 --export "$WORK/trained.gcm" || return 1
+  stdout_has "wrote $WORK/trained.gcm (inference, batch 6)" || return 1
+  graphc_ok run "$WORK/trained.gcm" --input "x=$TRAIN_DATA/dataset_ok/test_x.npy" || return 1
+  stdout_has "logits" "f32[6,3]"
+}
+
+# compile --train writes a training module; inspect shows the updates.
+test_compile_train() {
+  graphc_ok compile "$CLASSIFIER" --train --shape x=4x4 --shape labels=4 --optimizer adam -o "$WORK/step.gcm" || return 1
+  graphc_ok inspect "$WORK/step.gcm" || return 1
+  stdout_has "AdamUpdate" "learning_rate" "optimizer_step"
+}
+
+for name in train_help train_resume_is_exact train_refuses_foreign_and_truncated_checkpoints train_export_and_run \
+  compile_train help compile_help run_help inspect_help dot_help version usage_error_exits_2 \
   compile_mlp compile_cnn compile_shape_before_model compile_default_output_path \
   run_mlp_named_input run_mlp_bare_input run_cnn run_cnn_bare_input run_model_directly \
   inspect_model inspect_model_unknown_dims_note inspect_module inspect_json \

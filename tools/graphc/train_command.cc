@@ -132,11 +132,21 @@ void run_train(const TrainArgs& args) {
       throw Error(checkpoint_file(args).string(), "--resume: there is no checkpoint to resume from");
     }
     auto metadata = trainer.load_checkpoint(checkpoint_file(args));
+    if (!metadata.count("epoch") || metadata["epoch"].find_first_not_of("0123456789") != std::string::npos ||
+        metadata["epoch"].empty() || metadata["epoch"].size() > 9) {
+      throw Error(checkpoint_file(args).string(), "was not written by graphc train (it records no epoch)");
+    }
     if (metadata["seed"] != std::to_string(args.seed) || metadata["batch"] != std::to_string(batch)) {
       throw Error(checkpoint_file(args).string(),
                   fmt::format("was written with --seed {} --batch {}; resume with the same values to continue the "
                               "same run",
                               metadata["seed"], metadata["batch"]));
+    }
+    if (args.schedule == "cosine" && metadata["epochs"] != std::to_string(args.epochs)) {
+      throw Error(checkpoint_file(args).string(),
+                  fmt::format("was written by a run of --epochs {}; the cosine schedule spans all epochs, so resume "
+                              "with the same --epochs",
+                              metadata["epochs"]));
     }
     first_epoch = std::stoi(metadata["epoch"]) + 1;
     std::cerr << fmt::format("resumed from {} after epoch {} ({} updates)\n", checkpoint_file(args).string(),
@@ -162,6 +172,7 @@ void run_train(const TrainArgs& args) {
       trainer.save_checkpoint(checkpoint_file(args), {{"epoch", std::to_string(epoch)},
                                                        {"seed", std::to_string(args.seed)},
                                                        {"batch", std::to_string(batch)},
+                                                       {"epochs", std::to_string(args.epochs)},
                                                        {"model", args.model}});
     }
   }
@@ -186,7 +197,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--batch", args->batch, "Examples per update (default 128)");
   cmd->add_option("--lr", args->lr, "Learning rate (default 0.05)");
   add_optimizer_options(*cmd, args->optimizer);
-  cmd->add_option("--lr-schedule", args->schedule, "constant (default), step or cosine (over all epochs)");
+  cmd->add_option("--lr-schedule", args->schedule, "constant (default), step (x gamma every --lr-step-epochs) or cosine (to 0 over all --epochs)");
   cmd->add_option("--lr-step-epochs", args->lr_step_epochs, "step schedule: epochs between decays (default 1)");
   cmd->add_option("--lr-gamma", args->lr_gamma, "step schedule: decay factor (default 0.1)");
   cmd->add_option("--seed", args->seed, "Seeds the initial weights and the shuffling (default 0)");

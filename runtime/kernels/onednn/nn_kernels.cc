@@ -9,15 +9,16 @@
 // Semantics against docs/ops.md: oneDNN max pooling never lets padding win,
 // average pooling excludes or includes padding as asked; `ceil_mode` is
 // expressed as extra end padding, which include-padding averages would
-// count, so that case stays on the reference kernel. A NaN inside a max
-// pooling window is propagated by the reference kernel but not guaranteed by
-// oneDNN's vector max. LayerNorm's normalised dims are flattened into one.
+// count, so that case stays on the reference kernel (window.h). A NaN
+// inside a max pooling window is propagated by the reference kernel but not
+// guaranteed by oneDNN's vector max. LayerNorm's normalised dims are
+// flattened into one.
 #include <fmt/format.h>
 
 #include "runtime/core/shape_rules.h"
 #include "runtime/kernels/onednn/onednn_kernels.h"
 #include "runtime/kernels/onednn/primitive_kernel.h"
-#include "runtime/kernels/reference/spec_checks.h"
+#include "runtime/kernels/onednn/window.h"
 
 namespace graphc {
 namespace {
@@ -43,42 +44,24 @@ void expect_output_like_input(const KernelSpec& spec) {
   if (spec.outputs[0] != spec.inputs[0]) onednn::unavailable("the output's type is not x's");
 }
 
-/// The `strides`, begin and end `pads` of a window op, as oneDNN dims.
-struct WindowAttrs {
-  memory::dims strides, pad_begin, pad_end;
-};
-
-WindowAttrs window_attrs(const KernelSpec& spec) {
-  std::vector<int64_t> pads = ints_attr(spec, "pads", 4, 0);
-  return {ints_attr(spec, "strides", 2, 1), {pads[0], pads[1]}, {pads[2], pads[3]}};
-}
-
 std::unique_ptr<Kernel> make_conv2d(const KernelSpec& spec) {
   expect_shapes(spec, 2, 3, 4);
   const Shape& x = spec.inputs[0].shape;
   const Shape& w = spec.inputs[1].shape;
   const Shape& y = spec.outputs[0].shape;
-  int64_t groups = spec.attrs.get_int("groups");
-  if (w.size() != 4 || groups < 1 || x[1] % groups != 0 || w[0] % groups != 0 || w[1] * groups != x[1]) {
-    onednn::unavailable("w does not fit x and groups");
-  }
-  WindowAttrs window = window_attrs(spec);
-  memory::dims dilations = ints_attr(spec, "dilations", 2, 1);
-  for (auto& d : dilations) d -= 1;  // oneDNN counts the gaps between taps
-  // Grouped weights [O, C/g, KH, KW] are oneDNN's [g, O/g, C/g, KH, KW] in the same memory.
-  Shape w_dims = groups == 1 ? w : Shape{groups, w[0] / groups, w[1], w[2], w[3]};
-  memory::desc w_stored = onednn::plain_desc(w_dims);
+  onednn::ConvWindow window = onednn::conv_window(spec, x, w);
+  memory::desc w_stored = onednn::plain_desc(window.weights);
   memory::desc bias = onednn::plain_desc({w[0]});
   bool has_bias = spec.inputs.size() == 3;
   if (has_bias && spec.inputs[2].shape != Shape{w[0]}) onednn::unavailable("the bias is not [O]");
   using Conv = dnnl::convolution_forward;
-  auto src = onednn::any_desc(x), weights = onednn::any_desc(w_dims), dst = onednn::any_desc(y);
+  auto src = onednn::any_desc(x), weights = onednn::any_desc(window.weights), dst = onednn::any_desc(y);
   auto pd = onednn::make_primitive_desc<Conv>("convolution", [&] {
     auto kind = dnnl::prop_kind::forward_inference;
     auto direct = dnnl::algorithm::convolution_direct;
-    return has_bias ? Conv::desc(kind, direct, src, weights, bias, dst, window.strides, dilations, window.pad_begin,
-                                 window.pad_end)
-                    : Conv::desc(kind, direct, src, weights, dst, window.strides, dilations, window.pad_begin,
+    return has_bias ? Conv::desc(kind, direct, src, weights, bias, dst, window.strides, window.dilations,
+                                 window.pad_begin, window.pad_end)
+                    : Conv::desc(kind, direct, src, weights, dst, window.strides, window.dilations, window.pad_begin,
                                  window.pad_end);
   });
   auto kernel = std::make_unique<PrimitiveKernel>(pd);
@@ -102,24 +85,11 @@ KernelFactory pool(bool max) {
     expect_shapes(spec, 1, 1, 4);
     const Shape& x = spec.inputs[0].shape;
     const Shape& y = spec.outputs[0].shape;
-    memory::dims kernel = ints_attr(spec, "kernel", 2, 1);
-    WindowAttrs window = window_attrs(spec);
-    // ceil_mode: the end padding that makes floor division give the output size.
-    memory::dims pad_end = window.pad_end;
-    for (size_t i = 0; i < 2; ++i) {
-      pad_end[i] = std::max(pad_end[i], (y[i + 2] - 1) * window.strides[i] + kernel[i] - x[i + 2] - window.pad_begin[i]);
-    }
-    bool include_pad = !max && spec.attrs.get_bool("count_include_pad");
-    if (include_pad && pad_end != window.pad_end) {
-      onednn::unavailable("count_include_pad with ceil_mode: oneDNN would count the taps ceil_mode adds");
-    }
-    auto algorithm = max           ? dnnl::algorithm::pooling_max
-                     : include_pad ? dnnl::algorithm::pooling_avg_include_padding
-                                   : dnnl::algorithm::pooling_avg_exclude_padding;
+    onednn::PoolWindow window = onednn::pool_window(spec, x, y, max);
     using Pool = dnnl::pooling_forward;
     auto pd = onednn::make_primitive_desc<Pool>("pooling primitive", [&] {
-      return Pool::desc(dnnl::prop_kind::forward_inference, algorithm, onednn::plain_desc(x), onednn::plain_desc(y),
-                        window.strides, kernel, window.pad_begin, pad_end);
+      return Pool::desc(dnnl::prop_kind::forward_inference, window.algorithm, onednn::plain_desc(x),
+                        onednn::plain_desc(y), window.strides, window.kernel, window.pad_begin, window.pad_end);
     });
     return src_dst_kernel(pd, spec);
   };

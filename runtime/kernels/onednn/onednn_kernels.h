@@ -11,5 +11,6 @@ namespace graphc {
 void register_onednn_elementwise_kernels(KernelRegistry& r);  // elementwise_kernels.cc
 void register_onednn_linalg_kernels(KernelRegistry& r);       // linalg_kernels.cc: MatMul, Dense
 void register_onednn_nn_kernels(KernelRegistry& r);           // nn_kernels.cc
+void register_onednn_gradient_kernels(KernelRegistry& r);     // gradient_kernels.cc: backward ops
 
 }  // namespace graphc

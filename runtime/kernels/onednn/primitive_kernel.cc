@@ -92,7 +92,12 @@ std::byte* thread_scratch(size_t bytes) {
   return buffer.get();
 }
 
-PrimitiveKernel::PrimitiveKernel(const dnnl::primitive_desc& pd) : pd_(pd), primitive_(pd) { fit_scratchpad(pd); }
+PrimitiveKernel::PrimitiveKernel(const dnnl::primitive_desc& pd) { then(pd); }
+
+void PrimitiveKernel::then(const dnnl::primitive_desc& pd) {
+  stages_.push_back(Stage{pd, dnnl::primitive(pd), {}, {}, {}});
+  fit_scratchpad(pd);
+}
 
 size_t PrimitiveKernel::scratch_bytes() const { return buffer_bytes_ + scratchpad_bytes_; }
 
@@ -106,6 +111,10 @@ void PrimitiveKernel::fit_scratchpad(const dnnl::primitive_desc_base& pd) {
   scratchpad_bytes_ = std::max(scratchpad_bytes_, aligned_size(pd.scratchpad_desc().get_size()));
 }
 
+dnnl::memory::desc PrimitiveKernel::wanted(int arg) const {
+  return stages_.back().pd.query_md(dnnl::query::exec_arg_md, arg);
+}
+
 dnnl::reorder PrimitiveKernel::make_reorder(const dnnl::memory::desc& from, const dnnl::memory::desc& to) {
   try {
     dnnl::reorder::primitive_desc pd(cpu_engine(), from, cpu_engine(), to, scratchpad_attr());
@@ -117,7 +126,7 @@ dnnl::reorder PrimitiveKernel::make_reorder(const dnnl::memory::desc& from, cons
 }
 
 void PrimitiveKernel::bind_input(int arg, size_t index, const dnnl::memory::desc& stored, const Tensor* constant) {
-  Binding b{arg, index, stored, pd_.query_md(dnnl::query::exec_arg_md, arg)};
+  Binding b{arg, index, stored, wanted(arg)};
   if (b.wanted != b.stored) {
     if (constant != nullptr) {
       // Reordered once, now: a constant never changes.
@@ -132,16 +141,30 @@ void PrimitiveKernel::bind_input(int arg, size_t index, const dnnl::memory::desc
       b.scratch_offset = reserve(b.wanted.get_size());
     }
   }
-  inputs_.push_back(std::move(b));
+  stages_.back().inputs.push_back(std::move(b));
 }
 
 void PrimitiveKernel::bind_output(int arg, size_t index, const dnnl::memory::desc& stored) {
-  Binding b{arg, index, stored, pd_.query_md(dnnl::query::exec_arg_md, arg)};
+  Binding b{arg, index, stored, wanted(arg)};
   if (b.wanted != b.stored) {
     b.reorder = make_reorder(b.wanted, b.stored);
     b.scratch_offset = reserve(b.wanted.get_size());
   }
-  outputs_.push_back(std::move(b));
+  stages_.back().outputs.push_back(std::move(b));
+}
+
+size_t PrimitiveKernel::bind_new_buffer(int arg) {
+  dnnl::memory::desc desc = wanted(arg);
+  buffers_.push_back({desc, reserve(desc.get_size())});
+  stages_.back().buffers.emplace_back(arg, buffers_.size() - 1);
+  return buffers_.size() - 1;
+}
+
+void PrimitiveKernel::bind_buffer(int arg, size_t buffer) {
+  if (wanted(arg) != buffers_.at(buffer).desc) {
+    unavailable("a primitive of the chain wants another layout for an intermediate buffer than its writer's");
+  }
+  stages_.back().buffers.emplace_back(arg, buffer);
 }
 
 void PrimitiveKernel::run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const {
@@ -156,28 +179,34 @@ void PrimitiveKernel::run(std::span<const Tensor* const> in, std::span<Tensor* c
     reorder.execute(stream, args);
   };
 
-  std::unordered_map<int, dnnl::memory> args;
-  for (const Binding& b : inputs_) {
-    void* data = const_cast<void*>(in[b.index]->raw_data());  // primitives never write their sources
-    if (b.prepared) {
-      args.emplace(b.arg, dnnl::memory(b.wanted, engine, b.prepared.get()));
-    } else if (b.reorder) {
-      dnnl::memory wanted(b.wanted, engine, scratch + b.scratch_offset);
-      run_reorder(*b.reorder, dnnl::memory(b.stored, engine, data), wanted);
-      args.emplace(b.arg, wanted);
-    } else {
-      args.emplace(b.arg, dnnl::memory(b.stored, engine, data));
+  for (const Stage& stage : stages_) {
+    std::unordered_map<int, dnnl::memory> args;
+    for (const Binding& b : stage.inputs) {
+      void* data = const_cast<void*>(in[b.index]->raw_data());  // primitives never write their sources
+      if (b.prepared) {
+        args.emplace(b.arg, dnnl::memory(b.wanted, engine, b.prepared.get()));
+      } else if (b.reorder) {
+        dnnl::memory wanted(b.wanted, engine, scratch + b.scratch_offset);
+        run_reorder(*b.reorder, dnnl::memory(b.stored, engine, data), wanted);
+        args.emplace(b.arg, wanted);
+      } else {
+        args.emplace(b.arg, dnnl::memory(b.stored, engine, data));
+      }
     }
-  }
-  for (const Binding& b : outputs_) {
-    void* data = b.reorder ? scratch + b.scratch_offset : out[b.index]->raw_data();
-    args.emplace(b.arg, dnnl::memory(b.wanted, engine, data));
-  }
-  if (scratchpad) args.emplace(DNNL_ARG_SCRATCHPAD, scratchpad);
-  primitive_.execute(stream, args);
-  for (const Binding& b : outputs_) {
-    if (!b.reorder) continue;
-    run_reorder(*b.reorder, args.at(b.arg), dnnl::memory(b.stored, engine, out[b.index]->raw_data()));
+    for (const Binding& b : stage.outputs) {
+      void* data = b.reorder ? scratch + b.scratch_offset : out[b.index]->raw_data();
+      args.emplace(b.arg, dnnl::memory(b.wanted, engine, data));
+    }
+    for (auto [arg, index] : stage.buffers) {
+      const Buffer& buffer = buffers_[index];
+      args.emplace(arg, dnnl::memory(buffer.desc, engine, scratch + buffer.scratch_offset));
+    }
+    if (scratchpad) args.emplace(DNNL_ARG_SCRATCHPAD, scratchpad);
+    stage.primitive.execute(stream, args);
+    for (const Binding& b : stage.outputs) {
+      if (!b.reorder) continue;
+      run_reorder(*b.reorder, args.at(b.arg), dnnl::memory(b.stored, engine, out[b.index]->raw_data()));
+    }
   }
   stream.wait();
 }

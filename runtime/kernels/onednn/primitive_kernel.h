@@ -1,5 +1,5 @@
-// PrimitiveKernel: a graphc Kernel that runs one oneDNN primitive, and the
-// pieces every oneDNN kernel factory shares.
+// PrimitiveKernel: a graphc Kernel that runs one oneDNN primitive (or a
+// short chain of them), and the pieces every oneDNN kernel factory shares.
 //
 // Creation (at module load, once per step): a factory builds the primitive
 // descriptor from the step's static types, then binds each primitive
@@ -8,12 +8,20 @@
 // `format_tag::any`), the binding gets a reorder: done once at load for a
 // constant input (weights), per run otherwise.
 //
+// A chain: some ops need a primitive that prepares what the main one reads
+// (MaxPoolGrad runs the forward pooling to get the workspace that says
+// which tap won each window). then() appends a primitive; an argument one
+// primitive writes and a later one reads is bound to an *intermediate
+// buffer* in the scratch block (bind_new_buffer, bind_buffer). The
+// primitives run in order on one stream.
+//
 // Scratch memory and threads. run() is const and may be called from several
 // sessions and threads at once, so nothing it writes may live in the kernel.
 // Its per-run memory is one *scratch block* of scratch_bytes() bytes, laid
-// out at creation: the primitive's scratchpad (scratchpad_mode::user, shared
-// with the reorders, which run one after another) followed by the buffers of
-// reordered inputs and outputs, each at a fixed, 64-byte aligned offset.
+// out at creation: the buffers of reordered inputs and outputs and the
+// intermediate buffers, each at a fixed, 64-byte aligned offset, followed by
+// the scratchpad (scratchpad_mode::user, shared by the primitives and the
+// reorders, which run one after another).
 // Today the block comes from a per-thread cache (thread_scratch(): one
 // growing buffer per thread, so concurrent runs on different threads never
 // share one, and a thread reuses its buffer for every step); the oneDNN
@@ -68,13 +76,15 @@ const Tensor* constant_input(const KernelSpec& spec, size_t index);
 [[noreturn]] void unavailable(const char* what, const dnnl::error& e);
 
 /// The primitive descriptor of `Primitive` for the descriptor make_desc()
-/// returns, with scratchpad_attr() on cpu_engine(). A oneDNN error (the
+/// returns, with scratchpad_attr() on cpu_engine(); a backward primitive
+/// passes its forward primitive descriptor as `hint`. A oneDNN error (the
 /// descriptors are inconsistent, or no implementation serves them) becomes
 /// KernelUnavailable naming `what`.
-template <class Primitive, class MakeDesc>
-typename Primitive::primitive_desc make_primitive_desc(const char* what, MakeDesc make_desc) {
+template <class Primitive, class MakeDesc, class... Hint>
+typename Primitive::primitive_desc make_primitive_desc(const char* what, MakeDesc make_desc, const Hint&... hint) {
+  static_assert(sizeof...(Hint) <= 1, "at most one forward primitive descriptor as a hint");
   try {
-    return typename Primitive::primitive_desc(make_desc(), scratchpad_attr(), cpu_engine());
+    return typename Primitive::primitive_desc(make_desc(), scratchpad_attr(), cpu_engine(), hint...);
   } catch (const dnnl::error& e) {
     unavailable(what, e);
   }
@@ -83,20 +93,31 @@ typename Primitive::primitive_desc make_primitive_desc(const char* what, MakeDes
 /// One growing, 64-byte aligned buffer per thread, at least `bytes` long.
 std::byte* thread_scratch(size_t bytes);
 
-/// A kernel that runs one oneDNN primitive.
+/// A kernel that runs one oneDNN primitive, or a chain of them.
 class PrimitiveKernel final : public Kernel {
  public:
   /// `pd` must have been created with scratchpad_attr().
   explicit PrimitiveKernel(const dnnl::primitive_desc& pd);
 
-  /// Binds primitive argument `arg` (DNNL_ARG_SRC, ...) to kernel input
-  /// `index`, stored as `stored`. A constant (spec.constants[index]) that
-  /// needs a reorder is reordered here, once.
-  void bind_input(int arg, size_t index, const dnnl::memory::desc& stored, const Tensor* constant = nullptr);
-  /// Binds primitive argument `arg` to kernel output `index`, stored as `stored`.
-  void bind_output(int arg, size_t index, const dnnl::memory::desc& stored);
+  /// Appends primitive `pd` (created with scratchpad_attr()), which runs
+  /// after the ones before it; the bind calls that follow bind its arguments.
+  void then(const dnnl::primitive_desc& pd);
 
-  /// Bytes of per-run scratch memory: the reorder buffers, then the scratchpad.
+  /// Binds argument `arg` (DNNL_ARG_SRC, ...) of the last primitive to kernel
+  /// input `index`, stored as `stored`. A constant (spec.constants[index])
+  /// that needs a reorder is reordered here, once.
+  void bind_input(int arg, size_t index, const dnnl::memory::desc& stored, const Tensor* constant = nullptr);
+  /// Binds argument `arg` of the last primitive to kernel output `index`, stored as `stored`.
+  void bind_output(int arg, size_t index, const dnnl::memory::desc& stored);
+  /// Binds argument `arg` of the last primitive to a new intermediate buffer
+  /// in the layout the primitive wants; returns the buffer, for bind_buffer.
+  size_t bind_new_buffer(int arg);
+  /// Binds argument `arg` of the last primitive to intermediate buffer
+  /// `buffer`, which an earlier primitive writes. Throws KernelUnavailable
+  /// when the primitive wants another layout than the buffer's.
+  void bind_buffer(int arg, size_t buffer);
+
+  /// Bytes of per-run scratch memory: the buffers, then the scratchpad.
   size_t scratch_bytes() const;
 
   void run(std::span<const Tensor* const> inputs, std::span<Tensor* const> outputs) const override;
@@ -113,19 +134,35 @@ class PrimitiveKernel final : public Kernel {
     std::shared_ptr<std::byte> prepared = {};   // the reordered constant, when done at load
   };
 
+  /// An intermediate buffer: memory in the scratch block one primitive of
+  /// the chain writes and a later one reads.
+  struct Buffer {
+    dnnl::memory::desc desc;
+    size_t scratch_offset = 0;
+  };
+
+  /// One primitive of the chain and its arguments.
+  struct Stage {
+    dnnl::primitive_desc pd;
+    dnnl::primitive primitive;
+    std::vector<Binding> inputs;
+    std::vector<Binding> outputs;
+    std::vector<std::pair<int, size_t>> buffers;  // argument, index in buffers_
+  };
+
+  /// The layout the last primitive wants for argument `arg`.
+  dnnl::memory::desc wanted(int arg) const;
   /// A per-run reorder from `from` to `to` using the shared scratchpad.
   dnnl::reorder make_reorder(const dnnl::memory::desc& from, const dnnl::memory::desc& to);
-  /// Reserves `bytes` of reorder buffers in the scratch block; returns their offset.
+  /// Reserves `bytes` of buffers in the scratch block; returns their offset.
   size_t reserve(size_t bytes);
   /// Grows the scratchpad to what `pd` needs.
   void fit_scratchpad(const dnnl::primitive_desc_base& pd);
 
-  dnnl::primitive_desc pd_;
-  dnnl::primitive primitive_;
-  std::vector<Binding> inputs_;
-  std::vector<Binding> outputs_;
-  size_t buffer_bytes_ = 0;      // reorder buffers, from offset 0
-  size_t scratchpad_bytes_ = 0;  // the largest scratchpad among the primitive and its reorders
+  std::vector<Stage> stages_;    // in the order they run
+  std::vector<Buffer> buffers_;  // the intermediate buffers
+  size_t buffer_bytes_ = 0;      // reorder and intermediate buffers, from offset 0
+  size_t scratchpad_bytes_ = 0;  // the largest scratchpad among the primitives and their reorders
 };
 
 }  // namespace graphc::onednn

@@ -49,10 +49,51 @@ FILES = {
 }
 
 
+def dataset(n_train=12, n_test=6, label_fmt="<i4", bad_label=None, train_y_rows=None, skip=(), inf_at=None):
+    """A .npy dataset for data/classifier.pbtxt: 4 features, 3 classes (the
+    index of the largest of the first three features)."""
+    def split(n, seed):
+        xs, ys = [], []
+        for i in range(n):
+            row = [((i * 7 + j * 3 + seed) % 10) / 10.0 for j in range(4)]
+            xs += row
+            ys.append(max(range(3), key=lambda j: row[j]))
+        return xs, ys
+    files = {}
+    for name, n, seed in (("train", n_train, 1), ("test", n_test, 2)):
+        xs, ys = split(n, seed)
+        if name == "train" and inf_at is not None:
+            xs[inf_at] = float("inf")
+        if name == "train" and bad_label is not None:
+            ys[bad_label[0]] = bad_label[1]
+        if name == "train" and train_y_rows is not None:
+            ys = ys[:train_y_rows]
+        files[name + "_x.npy"] = npy("<f4", (n, 4), struct.pack("<%df" % len(xs), *xs))
+        label = {"<i4": "i", "<f4": "f"}[label_fmt]
+        files[name + "_y.npy"] = npy(label_fmt, (len(ys),), struct.pack("<%d%s" % (len(ys), label), *ys))
+    return {k: v for k, v in files.items() if k not in skip}
+
+
+# Datasets for `graphc train` (directories of .npy files).
+DATASETS = {
+    "dataset_ok": dataset(),
+    "dataset_label_out_of_range": dataset(bad_label=(5, 3)),
+    "dataset_float_labels": dataset(label_fmt="<f4"),
+    "dataset_missing_files": dataset(skip=("test_x.npy", "test_y.npy")),
+    "dataset_count_mismatch": dataset(train_y_rows=11),
+    "dataset_inf_feature": dataset(inf_at=9),
+}
+
+
 def main():
     for name, data in FILES.items():
         with open(os.path.join(HERE, name), "wb") as f:
             f.write(data)
+    for directory, files in DATASETS.items():
+        os.makedirs(os.path.join(HERE, directory), exist_ok=True)
+        for name, data in files.items():
+            with open(os.path.join(HERE, directory, name), "wb") as f:
+                f.write(data)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,210 @@
+// oneDNN kernels of the gradient ops (compiler/ops/gradient_ops.cc), f32 and
+// NCHW as stored: Conv2DBackpropInput and Conv2DBackpropFilter (convolution
+// backward data and weights), MaxPoolGrad and AvgPoolGrad (pooling
+// backward), ReluGrad and GeluGrad (eltwise backward).
+//
+// A backward primitive descriptor is built from a forward one, its hint;
+// both are created once, at load. The convolutions let oneDNN choose their
+// layouts (`format_tag::any`), as Conv2D does: dy, x and w are reordered
+// into the scratch block per run, dx and dw back out of it. Both sum their
+// products in another order than the reference kernels.
+//
+// MaxPoolGrad gets dy and x, but oneDNN's max pooling backward reads which
+// tap won each window from the forward primitive's workspace, which the
+// graph does not keep. So the kernel is a chain (PrimitiveKernel::then):
+// the forward pooling (forward_training) writes y and the workspace into the
+// scratch block, then the backward sends each dy to its window's winner.
+// The winner of a tie is the first tap in row-major window order, as in the
+// reference kernel (MaxPool's `v > max` scan): oneDNN also replaces the
+// running max only when a tap is strictly greater. A NaN in a window is
+// the winner in the reference kernel, not necessarily in oneDNN's.
+//
+// ReluGrad is oneDNN's dy·(x > 0 ? 1 : 0): where x <= 0 it gives 0·dy,
+// which is −0 for a negative dy and NaN for an infinite or NaN dy, where
+// the reference writes +0.
+#include <fmt/format.h>
+
+#include "runtime/core/shape_rules.h"
+#include "runtime/kernels/onednn/onednn_kernels.h"
+#include "runtime/kernels/onednn/primitive_kernel.h"
+#include "runtime/kernels/onednn/window.h"
+
+namespace graphc {
+namespace {
+
+using onednn::PrimitiveKernel;
+using dnnl::memory;
+
+/// Checks `inputs` inputs and one output, all f32 and non-empty, and that
+/// the output has type `output` (which the op's attributes or inputs give).
+void expect_types(const KernelSpec& spec, size_t inputs, const TensorType& output) {
+  onednn::expect_f32_nonempty(spec);
+  if (spec.inputs.size() != inputs || spec.outputs.size() != 1) {
+    onednn::unavailable("unexpected number of inputs or outputs");
+  }
+  if (spec.outputs[0] != output) {
+    onednn::unavailable(fmt::format("the output {} is not {}", spec.outputs[0].to_string(), output.to_string()));
+  }
+}
+
+/// The f32 type of the int list attribute `attr` (a forward input's shape).
+TensorType shape_attr(const KernelSpec& spec, const char* attr) { return {DType::f32, spec.attrs.get_ints(attr)}; }
+
+/// Conv2D's forward primitive descriptor for x, w (oneDNN's dims) and y, all
+/// in layouts oneDNN chooses: the hint of the backward primitives.
+dnnl::convolution_forward::primitive_desc conv_forward_hint(const onednn::ConvWindow& window, const Shape& x,
+                                                            const Shape& y) {
+  using Conv = dnnl::convolution_forward;
+  return onednn::make_primitive_desc<Conv>("convolution", [&] {
+    return Conv::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, onednn::any_desc(x),
+                      onednn::any_desc(window.weights), onednn::any_desc(y), window.strides, window.dilations,
+                      window.pad_begin, window.pad_end);
+  });
+}
+
+/// Conv2DBackpropInput(dy, w) -> dx, of shape `input_shape`.
+std::unique_ptr<Kernel> make_conv_backprop_input(const KernelSpec& spec) {
+  expect_types(spec, 2, shape_attr(spec, "input_shape"));
+  const Shape& dy = spec.inputs[0].shape;
+  const Shape& w = spec.inputs[1].shape;
+  const Shape& dx = spec.outputs[0].shape;
+  onednn::ConvWindow window = onednn::conv_window(spec, dx, w);
+  auto hint = conv_forward_hint(window, dx, dy);
+  using Backward = dnnl::convolution_backward_data;
+  auto pd = onednn::make_primitive_desc<Backward>(
+      "convolution backward data primitive",
+      [&] {
+        return Backward::desc(dnnl::algorithm::convolution_direct, onednn::any_desc(dx),
+                              onednn::any_desc(window.weights), onednn::any_desc(dy), window.strides,
+                              window.dilations, window.pad_begin, window.pad_end);
+      },
+      hint);
+  auto kernel = std::make_unique<PrimitiveKernel>(pd);
+  kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::plain_desc(dy));
+  kernel->bind_input(DNNL_ARG_WEIGHTS, 1, onednn::plain_desc(window.weights), onednn::constant_input(spec, 1));
+  kernel->bind_output(DNNL_ARG_DIFF_SRC, 0, onednn::plain_desc(dx));
+  return kernel;
+}
+
+/// Conv2DBackpropFilter(dy, x) -> dw, of shape `filter_shape`. The bias
+/// gradient is not part of it (the graph sums dy with ReduceSum).
+std::unique_ptr<Kernel> make_conv_backprop_filter(const KernelSpec& spec) {
+  expect_types(spec, 2, shape_attr(spec, "filter_shape"));
+  const Shape& dy = spec.inputs[0].shape;
+  const Shape& x = spec.inputs[1].shape;
+  const Shape& dw = spec.outputs[0].shape;
+  onednn::ConvWindow window = onednn::conv_window(spec, x, dw);
+  auto hint = conv_forward_hint(window, x, dy);
+  using Backward = dnnl::convolution_backward_weights;
+  auto pd = onednn::make_primitive_desc<Backward>(
+      "convolution backward weights primitive",
+      [&] {
+        return Backward::desc(dnnl::algorithm::convolution_direct, onednn::any_desc(x),
+                              onednn::any_desc(window.weights), onednn::any_desc(dy), window.strides,
+                              window.dilations, window.pad_begin, window.pad_end);
+      },
+      hint);
+  auto kernel = std::make_unique<PrimitiveKernel>(pd);
+  kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::plain_desc(dy));
+  kernel->bind_input(DNNL_ARG_SRC, 1, onednn::plain_desc(x));
+  kernel->bind_output(DNNL_ARG_DIFF_WEIGHTS, 0, onednn::plain_desc(window.weights));
+  return kernel;
+}
+
+/// The forward pooling from x to y (plain layouts) for `window`, in
+/// training mode: a max pooling then also writes its workspace.
+dnnl::pooling_forward::primitive_desc pool_forward(const onednn::PoolWindow& window, const Shape& x, const Shape& y) {
+  using Pool = dnnl::pooling_forward;
+  return onednn::make_primitive_desc<Pool>("pooling primitive", [&] {
+    return Pool::desc(dnnl::prop_kind::forward_training, window.algorithm, onednn::plain_desc(x),
+                      onednn::plain_desc(y), window.strides, window.kernel, window.pad_begin, window.pad_end);
+  });
+}
+
+/// The pooling backward from dy to dx for `window`, given its forward.
+dnnl::pooling_backward::primitive_desc pool_backward(const onednn::PoolWindow& window, const Shape& dx,
+                                                     const Shape& dy,
+                                                     const dnnl::pooling_forward::primitive_desc& forward) {
+  using Backward = dnnl::pooling_backward;
+  return onednn::make_primitive_desc<Backward>(
+      "pooling backward primitive",
+      [&] {
+        return Backward::desc(window.algorithm, onednn::plain_desc(dx), onednn::plain_desc(dy), window.strides,
+                              window.kernel, window.pad_begin, window.pad_end);
+      },
+      forward);
+}
+
+/// MaxPoolGrad(dy, x) -> dx: the forward max pooling of x, for its
+/// workspace, then the backward.
+std::unique_ptr<Kernel> make_max_pool_grad(const KernelSpec& spec) {
+  if (spec.inputs.size() != 2) onednn::unavailable("expected dy and x");
+  expect_types(spec, 2, spec.inputs[1]);
+  const Shape& dy = spec.inputs[0].shape;
+  const Shape& x = spec.inputs[1].shape;
+  onednn::PoolWindow window = onednn::pool_window(spec, x, dy, true);
+  auto forward = pool_forward(window, x, dy);
+  auto backward = pool_backward(window, x, dy, forward);
+  auto kernel = std::make_unique<PrimitiveKernel>(forward);
+  kernel->bind_input(DNNL_ARG_SRC, 1, onednn::plain_desc(x));
+  kernel->bind_new_buffer(DNNL_ARG_DST);  // y: the backward needs only the workspace
+  size_t workspace = kernel->bind_new_buffer(DNNL_ARG_WORKSPACE);
+  kernel->then(backward);
+  kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::plain_desc(dy));
+  kernel->bind_buffer(DNNL_ARG_WORKSPACE, workspace);
+  kernel->bind_output(DNNL_ARG_DIFF_SRC, 0, onednn::plain_desc(x));
+  return kernel;
+}
+
+/// AvgPoolGrad(dy) -> dx, of shape `input_shape`.
+std::unique_ptr<Kernel> make_avg_pool_grad(const KernelSpec& spec) {
+  expect_types(spec, 1, shape_attr(spec, "input_shape"));
+  const Shape& dy = spec.inputs[0].shape;
+  const Shape& dx = spec.outputs[0].shape;
+  onednn::PoolWindow window = onednn::pool_window(spec, dx, dy, false);
+  auto kernel = std::make_unique<PrimitiveKernel>(pool_backward(window, dx, dy, pool_forward(window, dx, dy)));
+  kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::plain_desc(dy));
+  kernel->bind_output(DNNL_ARG_DIFF_SRC, 0, onednn::plain_desc(dx));
+  return kernel;
+}
+
+/// dx = dy · f'(x) over the elements (dy and x of one type), seen as one
+/// flat vector; `algorithm` is f's (oneDNN's eltwise documentation).
+KernelFactory eltwise_grad(dnnl::algorithm algorithm) {
+  return [algorithm](const KernelSpec& spec) -> std::unique_ptr<Kernel> {
+    if (spec.inputs.size() != 2 || spec.inputs[0] != spec.inputs[1]) onednn::unavailable("dy and x differ in type");
+    expect_types(spec, 2, spec.inputs[1]);
+    memory::desc data = onednn::plain_desc({num_elements(spec.inputs[0].shape)});
+    using Forward = dnnl::eltwise_forward;
+    using Backward = dnnl::eltwise_backward;
+    auto forward = onednn::make_primitive_desc<Forward>(
+        "eltwise primitive", [&] { return Forward::desc(dnnl::prop_kind::forward_training, algorithm, data); });
+    auto pd = onednn::make_primitive_desc<Backward>(
+        "eltwise backward primitive", [&] { return Backward::desc(algorithm, data, data); }, forward);
+    auto kernel = std::make_unique<PrimitiveKernel>(pd);
+    kernel->bind_input(DNNL_ARG_DIFF_DST, 0, data);
+    kernel->bind_input(DNNL_ARG_SRC, 1, data);
+    kernel->bind_output(DNNL_ARG_DIFF_SRC, 0, data);
+    return kernel;
+  };
+}
+
+std::unique_ptr<Kernel> make_gelu_grad(const KernelSpec& spec) {
+  const std::string& approximate = spec.attrs.get_string("approximate");
+  if (approximate == "none") return eltwise_grad(dnnl::algorithm::eltwise_gelu_erf)(spec);
+  if (approximate == "tanh") return eltwise_grad(dnnl::algorithm::eltwise_gelu_tanh)(spec);
+  onednn::unavailable(fmt::format("approximate = \"{}\"", approximate));
+}
+
+}  // namespace
+
+void register_onednn_gradient_kernels(KernelRegistry& r) {
+  r.add("Conv2DBackpropInput", make_conv_backprop_input);
+  r.add("Conv2DBackpropFilter", make_conv_backprop_filter);
+  r.add("MaxPoolGrad", make_max_pool_grad);
+  r.add("AvgPoolGrad", make_avg_pool_grad);
+  r.add("ReluGrad", eltwise_grad(dnnl::algorithm::eltwise_relu));
+  r.add("GeluGrad", make_gelu_grad);
+}
+
+}  // namespace graphc

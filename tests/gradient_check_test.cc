@@ -31,11 +31,13 @@ using namespace graphc::testing;
 namespace {
 
 enum class Fill {
-  uniform,   // U(-1, 1)
-  positive,  // U(0.5, 2)
-  spaced,    // distinct values 0.1 apart, none within 0.02 of 0 or of another input's
-  labels,    // integers in [0, range)
-  indices,   // integers in [-range, range), with repeats
+  uniform,    // U(-1, 1)
+  positive,   // U(0.5, 2)
+  above_one,  // U(1.5, 3), for domains x > 1 (Acosh)
+  zeros,      // U(-1, 1), but exactly 0 at flat index i with i % 7 < 2
+  spaced,     // distinct values 0.1 apart, none within 0.02 of 0 or of another input's
+  labels,     // integers in [0, range) (booleans for DT_BOOL)
+  indices,    // integers in [-range, range), with repeats
 };
 
 struct Input {
@@ -54,6 +56,7 @@ struct Case {
 
 Input f(Shape shape, Fill fill = Fill::uniform) { return {std::move(shape), fill}; }
 Input labels(Shape shape, int64_t classes) { return {std::move(shape), Fill::labels, "DT_INT32", classes}; }
+Input mask(Shape shape) { return {std::move(shape), Fill::labels, "DT_BOOL", 2}; }
 Input indices(Shape shape, int64_t dim, const char* dtype = "DT_INT64") {
   return {std::move(shape), Fill::indices, dtype, dim};
 }
@@ -69,6 +72,8 @@ std::string ints(const std::string& name, const std::vector<int64_t>& v) {
 
 const Fill kSpaced = Fill::spaced;
 const Fill kPositive = Fill::positive;
+const Fill kAboveOne = Fill::above_one;
+const Fill kZeros = Fill::zeros;
 
 /// Every differentiable op's configurations.
 const std::map<std::string, std::vector<Case>> kCases = {
@@ -134,6 +139,66 @@ const std::map<std::string, std::vector<Case>> kCases = {
       {{f({3, 4})}, ints("pads", {0, 2, 2, 1}) + attr("mode", "s: 'edge'")},
       {{f({3, 4})}, ints("pads", {1, 0, 0, 1}) + attr("value", "f: 3")}}},
     {"Expand", {{{f({3, 1})}, ints("shape", {2, 3, 4})}}},
+    // More math. kSpaced keeps |x| <= 0.28 for Asin, Acos, Atanh (well inside
+    // (-1, 1)) and x away from the kinks of the piecewise ops.
+    {"Abs", {{{f({3, 4}, kSpaced)}}}},
+    {"Sin", {{{f({2, 3})}}}},
+    {"Cos", {{{f({2, 3})}}}},
+    {"Tan", {{{f({2, 3})}}}},
+    {"Asin", {{{f({2, 3}, kSpaced)}}}},
+    {"Acos", {{{f({2, 3}, kSpaced)}}}},
+    {"Atan", {{{f({2, 3})}}}},
+    {"Sinh", {{{f({2, 3})}}}},
+    {"Cosh", {{{f({2, 3})}}}},
+    {"Asinh", {{{f({2, 3})}}}},
+    {"Acosh", {{{f({2, 3}, kAboveOne)}}}},
+    {"Atanh", {{{f({2, 3}, kSpaced)}}}},
+    {"Softplus", {{{f({2, 3})}}}},
+    {"Softsign", {{{f({3, 4}, kSpaced)}}}},
+    // 64 spaced values span [-3.18, 3.12], both kinks (±3) 0.02 from the nearest.
+    {"HardSwish", {{{f({8, 8}, kSpaced)}}}},
+    {"LeakyRelu", {{{f({3, 4}, kSpaced)}}, {{f({3, 4}, kSpaced)}, attr("alpha", "f: 0.3")}}},
+    {"Elu", {{{f({3, 4}, kSpaced)}}, {{f({3, 4}, kSpaced)}, attr("alpha", "f: 0.5")}}},
+    {"Celu", {{{f({3, 4}, kSpaced)}}, {{f({2, 3})}, attr("alpha", "f: 0.7")}}},
+    {"Selu", {{{f({3, 4}, kSpaced)}}}},
+    // Kinks at x = ±0.25, 0.03 from the nearest spaced values.
+    {"HardSigmoid", {{{f({3, 4}, kSpaced)}, attr("alpha", "f: 2") + attr("beta", "f: 0.5")}}},
+    // A jump at x = 0.15, between the spaced 0.12 and 0.22.
+    {"ThresholdedRelu", {{{f({3, 4}, kSpaced)}, attr("alpha", "f: 0.15")}}},
+    // Jumps at ±0.25, 0.03 from the nearest spaced values.
+    {"Shrink", {{{f({3, 4}, kSpaced)}, attr("lambd", "f: 0.25") + attr("bias", "f: 0.1")}}},
+    // |a| <= 0.28 < b: a/b crosses an integer only where a crosses 0, which
+    // the spaced values never come near.
+    {"Mod",
+     {{{f({2, 3}, kSpaced), f({3}, kPositive)}},
+      {{f({2, 3}, kSpaced), f({2, 1}, kPositive)}, attr("fmod", "b: true")}}},
+    {"PRelu", {{{f({2, 3, 4}, kSpaced), f({3, 1})}}, {{f({2, 3}, kSpaced), f({3})}}}},
+    // Tensor ops.
+    {"Squeeze", {{{f({2, 1, 3, 1})}, ints("axes", {1, 3})}, {{f({1, 3, 1})}}}},
+    {"Unsqueeze", {{{f({2, 3})}, ints("axes", {0, 3})}}},
+    {"Tile", {{{f({2, 3})}, ints("repeats", {2, 3})}, {{f({1, 2, 2})}, ints("repeats", {3, 1, 2})}}},
+    {"GatherElements",
+     {{{f({3, 4}), indices({2, 4}, 3)}},
+      {{f({3, 4}), indices({4, 3}, 3, "DT_INT32")}},
+      {{f({3, 4}), indices({3, 5}, 4)}, attr("axis", "i: -1")}}},
+    {"Trilu", {{{f({2, 3, 4})}, attr("k", "i: 1")}, {{f({4, 3})}, attr("upper", "b: false") + attr("k", "i: -1")}}},
+    {"CumSum",
+     {{{f({2, 4})}, attr("axis", "i: 1")},
+      {{f({3, 2})}, attr("axis", "i: 0") + attr("exclusive", "b: true") + attr("reverse", "b: true")},
+      {{f({2, 3})}, attr("axis", "i: -1") + attr("exclusive", "b: true")}}},
+    {"Where",
+     {{{mask({2, 3}), f({2, 3}), f({3})}},
+      {{mask({3, 1}), f({1, 4}), f({3, 4})}}}},
+    // More reductions.
+    {"ReduceMin",
+     {{{f({2, 3, 4}, kSpaced)}, ints("axes", {1})},
+      {{f({2, 3, 4}, kSpaced)}, ints("axes", {0, 2}) + attr("keepdims", "b: false")}}},
+    // The product is multilinear, so central differences are exact at zeros
+    // too: in the third case, rows 4, 1 and 0 hold no, one and two zeros.
+    {"ReduceProd",
+     {{{f({2, 3, 4})}, ints("axes", {1})},
+      {{f({2, 3})}, attr("keepdims", "b: false")},
+      {{f({6, 4}, kZeros)}, ints("axes", {1})}}},
     {"SoftmaxCrossEntropy", {{{f({4, 5}), labels({4}, 5)}}}},
     {"MeanSquaredError", {{{f({3, 4}), f({3, 4})}}}},
 };
@@ -172,11 +237,7 @@ const std::map<std::string, std::string> kNotDifferentiable = {
 /// are still to be written: reported, not failed. Remove an entry when its
 /// builder and configuration land.
 const std::set<std::string> kGradientPending = {
-    "Abs",   "Acos",     "Acosh",     "Asin",   "Asinh",       "Atan",    "Atanh",    "Celu",
-    "Cos",   "Cosh",     "CumSum",    "Elu",    "GatherElements", "HardSigmoid", "HardSwish", "LeakyRelu",
-    "Mod",   "PRelu",    "ReduceMin", "ReduceProd", "Resize",  "Selu",    "Shrink",   "Sin",
-    "Sinh",  "Softplus", "Softsign",  "Squeeze", "Tan",        "ThresholdedRelu", "Tile", "Trilu",
-    "Unsqueeze", "Where",
+    "Resize",
 };
 
 /// Values for an input, deterministic per (case, input).
@@ -184,7 +245,7 @@ template <class T>
 std::vector<T> fill_values(const Input& in, size_t input_index, std::mt19937& rng) {
   auto n = static_cast<size_t>(num_elements(in.shape));
   std::vector<T> values(n);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f), positive(0.5f, 2.0f);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f), positive(0.5f, 2.0f), above_one(1.5f, 3.0f);
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), size_t{0});
   std::shuffle(order.begin(), order.end(), rng);
@@ -192,6 +253,8 @@ std::vector<T> fill_values(const Input& in, size_t input_index, std::mt19937& rn
     switch (in.fill) {
       case Fill::uniform: values[i] = static_cast<T>(uniform(rng)); break;
       case Fill::positive: values[i] = static_cast<T>(positive(rng)); break;
+      case Fill::above_one: values[i] = static_cast<T>(above_one(rng)); break;
+      case Fill::zeros: values[i] = static_cast<T>(i % 7 < 2 ? 0.0f : uniform(rng)); break;
       case Fill::spaced:
         values[i] = static_cast<T>((static_cast<float>(order[i]) - static_cast<float>(n / 2)) * 0.1f + 0.02f +
                                    0.03f * static_cast<float>(input_index));
@@ -204,6 +267,12 @@ std::vector<T> fill_values(const Input& in, size_t input_index, std::mt19937& rn
 }
 
 Tensor input_tensor(const Input& in, size_t input_index, std::mt19937& rng) {
+  if (in.dtype == "DT_BOOL") {
+    std::vector<int32_t> values = fill_values<int32_t>(in, input_index, rng);
+    Tensor t(DType::boolean, in.shape);
+    for (size_t i = 0; i < values.size(); ++i) t.data<bool>()[i] = values[i] != 0;
+    return t;
+  }
   if (in.dtype == "DT_INT32") return make_tensor<int32_t>(in.shape, fill_values<int32_t>(in, input_index, rng));
   if (in.dtype == "DT_INT64") return make_tensor<int64_t>(in.shape, fill_values<int64_t>(in, input_index, rng));
   return make_tensor<float>(in.shape, fill_values<float>(in, input_index, rng));

@@ -39,6 +39,20 @@ std::vector<TensorType> infer_where(const InferContext& ctx) {
   return {{ctx.input(1).dtype, *shape}};
 }
 
+/// condition ? a : b: a gets g where the condition holds, b the rest, each
+/// summed back over its broadcasting; the condition gets none.
+std::vector<ir::Value*> where_gradient(GradientContext& g) {
+  std::vector<ir::Value*> grads(3);
+  ir::Value* cond = g.input(0);
+  if (g.wants_grad(1)) {
+    grads[1] = g.reduce_to(g.add("Where", {cond, g.grad(), g.scalar(0)}), g.input(1)->type().shape);
+  }
+  if (g.wants_grad(2)) {
+    grads[2] = g.reduce_to(g.add("Where", {cond, g.scalar(0), g.grad()}), g.input(2)->type().shape);
+  }
+  return grads;
+}
+
 }  // namespace
 
 void register_logical_ops(OpRegistry& r) {
@@ -62,7 +76,8 @@ void register_logical_ops(OpRegistry& r) {
             .input("a")
             .input("b")
             .output("y")
-            .infer(infer_where));
+            .infer(infer_where)
+            .gradient(where_gradient));
 }
 
 }  // namespace graphc::ops

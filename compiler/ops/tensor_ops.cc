@@ -1,6 +1,6 @@
 // Tensor ops for ONNX models: Squeeze/Unsqueeze, Shape/Size (compile-time
 // constants once shapes are static), Expand, Tile, GatherElements, Trilu
-// and CumSum.
+// and CumSum, with the gradients of the differentiable ones.
 #include <fmt/format.h>
 
 #include "compiler/ops/op_registry.h"
@@ -91,6 +91,81 @@ std::vector<TensorType> infer_cumsum(const InferContext& ctx) {
   return {ctx.input(0)};
 }
 
+using Gradients = std::vector<ir::Value*>;
+
+/// Squeeze and Unsqueeze: the gradient takes x's shape back.
+Gradients reshape_back(GradientContext& g) { return {g.reshape(g.grad(), g.input(0)->type().shape)}; }
+
+/// Each element of x appears once per tile: g viewed as
+/// [r0, d0, r1, d1, ...] (the tile index is the outer one) and summed over
+/// the repeat dims.
+Gradients tile_gradient(GradientContext& g) {
+  const Shape& x = g.input(0)->type().shape;
+  std::vector<int64_t> repeats = g.attrs().get_ints("repeats");
+  Shape split;
+  std::vector<int64_t> axes;
+  for (size_t d = 0; d < x.size(); ++d) {
+    if (repeats[d] != 1) axes.push_back(static_cast<int64_t>(split.size()));
+    split.push_back(repeats[d]);
+    split.push_back(x[d]);
+  }
+  if (axes.empty()) return {g.reshape(g.grad(), x)};
+  ir::Value* sum =
+      g.add("ReduceSum", {g.reshape(g.grad(), split)}, {{"axes", attr_ints(axes)}, {"keepdims", attr_bool(true)}});
+  return {g.reshape(sum, x)};
+}
+
+/// An i64 constant of `shape` holding `values`.
+ir::Value* i64_const(GradientContext& g, const Shape& shape, const std::vector<int64_t>& values) {
+  Tensor t(DType::i64, shape);
+  std::copy(values.begin(), values.end(), t.data<int64_t>());
+  return g.add("Const", {}, {{"value", attr_tensor(t)}});
+}
+
+/// GatherElements read data at the flat offset base[i] + wrap(indices[i])·
+/// stride[axis], base being i's other coordinates in data's strides; the
+/// gradient scatter-adds g to those offsets of the flattened data with
+/// GatherGrad (axis 0), then takes data's shape back. Indices get none.
+Gradients gather_elements_gradient(GradientContext& g) {
+  const Shape& data = g.input(0)->type().shape;
+  ir::Value* indices = g.input(1);
+  const Shape& index_shape = indices->type().shape;
+  auto rank = static_cast<int64_t>(data.size());
+  int64_t axis = *normalize_axis(g.attrs().get_int("axis"), rank);
+  if (num_elements(index_shape) == 0) return {g.broadcast_to(g.scalar(0), data), nullptr};
+  std::vector<int64_t> strides(data.size(), 1);
+  for (int64_t d = rank - 2; d >= 0; --d) strides[d] = strides[d + 1] * data[d + 1];
+  std::vector<int64_t> base(static_cast<size_t>(num_elements(index_shape)), 0);
+  std::vector<int64_t> coord(index_shape.size(), 0);
+  for (int64_t& offset : base) {
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d != axis) offset += coord[d] * strides[d];
+    }
+    for (int64_t d = rank - 1; d >= 0 && ++coord[d] == index_shape[d]; --d) coord[d] = 0;
+  }
+  if (indices->type().dtype != DType::i64) indices = g.add("Cast", {indices}, {{"to", attr_dtype(DType::i64)}});
+  ir::Value* wrapped = g.add("Mod", {indices, i64_const(g, {}, {data[axis]})});  // in [0, dim): Python %
+  ir::Value* offsets =
+      g.add("Add", {i64_const(g, index_shape, base), g.add("Mul", {wrapped, i64_const(g, {}, {strides[axis]})})});
+  ir::Value* flat = g.add("GatherGrad", {g.grad(), offsets},
+                          {{"axis", attr_int(0)}, {"input_shape", attr_ints({num_elements(data)})}});
+  return {g.reshape(flat, data), nullptr};
+}
+
+/// The same triangle of g.
+Gradients trilu_gradient(GradientContext& g) {
+  return {g.add("Trilu", {g.grad()}, {{"upper", g.attrs().get("upper")}, {"k", g.attrs().get("k")}})};
+}
+
+/// x[j] feeds y[i] for i >= j (i > j exclusive; reversed with `reverse`):
+/// the gradient is g's running sum in the other direction.
+Gradients cumsum_gradient(GradientContext& g) {
+  return {g.add("CumSum", {g.grad()},
+                {{"axis", g.attrs().get("axis")},
+                 {"exclusive", g.attrs().get("exclusive")},
+                 {"reverse", attr_bool(!g.attrs().get_bool("reverse"))}})};
+}
+
 }  // namespace
 
 void register_tensor_ops(OpRegistry& r) {
@@ -99,13 +174,15 @@ void register_tensor_ops(OpRegistry& r) {
             .input("x")
             .output("y")
             .attr("axes", AttrType::ints, attr_ints({}), "dims of size 1 to remove; [] = all of them")
-            .infer(infer_squeeze));
+            .infer(infer_squeeze)
+            .gradient(reshape_back));
   r.add(OpBuilder("Unsqueeze")
             .doc("Inserts dims of size 1 at `axes` (positions in the output).")
             .input("x")
             .output("y")
             .attr("axes", AttrType::ints, "output positions of the new dims")
-            .infer(infer_unsqueeze));
+            .infer(infer_unsqueeze)
+            .gradient(reshape_back));
   r.add(OpBuilder("Shape")
             .doc("x's dims [start, end) as a 1-D i64 tensor (a compile-time constant).")
             .input("x")
@@ -132,21 +209,24 @@ void register_tensor_ops(OpRegistry& r) {
             .input("x")
             .output("y")
             .attr("repeats", AttrType::ints, "one count >= 0 per dim")
-            .infer(infer_tile));
+            .infer(infer_tile)
+            .gradient(tile_gradient));
   r.add(OpBuilder("GatherElements")
             .doc("y[i...] = data[i... with index axis replaced by indices[i...]]; negative indices wrap.")
             .input("data")
             .input("indices")
             .output("y")
             .attr("axis", AttrType::int_, attr_int(0), "the indexed axis")
-            .infer(infer_gather_elements));
+            .infer(infer_gather_elements)
+            .gradient(gather_elements_gradient));
   r.add(OpBuilder("Trilu")
             .doc("Keeps the upper (j - i >= k) or lower (j - i <= k) triangle of the last two dims; zeros elsewhere.")
             .input("x")
             .output("y")
             .attr("upper", AttrType::bool_, attr_bool(true), "keep the upper triangle")
             .attr("k", AttrType::int_, attr_int(0), "diagonal offset")
-            .infer(infer_trilu));
+            .infer(infer_trilu)
+            .gradient(trilu_gradient));
   r.add(OpBuilder("CumSum")
             .doc("Running sum along `axis`; `exclusive` leaves out the element itself, `reverse` sums from the end.")
             .input("x")
@@ -154,7 +234,8 @@ void register_tensor_ops(OpRegistry& r) {
             .attr("axis", AttrType::int_, "the summed axis")
             .attr("exclusive", AttrType::bool_, attr_bool(false), "exclude the element itself")
             .attr("reverse", AttrType::bool_, attr_bool(false), "sum from the end")
-            .infer(infer_cumsum));
+            .infer(infer_cumsum)
+            .gradient(cumsum_gradient));
 }
 
 }  // namespace graphc::ops

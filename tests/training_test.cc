@@ -170,6 +170,33 @@ TEST_CASE("Adam feeds its update number; step 0 is an error naming the update no
   for (float w : values_of<float>(*step.variables()->find("w"))) CHECK(w == Approx(0.99f).epsilon(1e-5));
 }
 
+TEST_CASE("BatchNormTraining's running statistics are state: updated in place, not trained", "[train]") {
+  auto variable = [](const std::string& name, const char* init) {
+    return fmt::format("node {{ name: '{}' op: 'Variable' attr {{ key: 'shape' value {{ shape {{ dim: 2 }} }} }} "
+                       "attr {{ key: 'initializer' value {{ s: '{}' }} }} }}\n",
+                       name, init);
+  };
+  std::string text = placeholder_node("x", {4, 2}) + variable("scale", "ones") + variable("bias", "zeros") +
+                     variable("mean", "zeros") + variable("var", "ones") +
+                     op_node("bn", "BatchNormTraining", {"x", "scale", "bias", "mean", "var"},
+                             "attr { key: 'momentum' value { f: 0.5 } }") +
+                     op_node("sq", "Mul", {"bn", "bn"}) +
+                     op_node("loss", "ReduceSum", {"sq"}, "attr { key: 'keepdims' value { b: false } }") +
+                     signature_text({{"x", "x"}}, {{"loss", "loss"}, {"y", "bn"}});
+  Session step(Module::from_proto(compile_training(text, sgd(0.9f))));
+  step.set_input("x", make_tensor<float>({4, 2}, {1, 10, 2, 20, 3, 30, 4, 40}));
+  set_scalar_inputs(step, 0.1f);
+  step.run();
+  const VariableStore& store = *step.variables();
+  CHECK(store.find("mean/velocity") == nullptr);  // not trained
+  CHECK(store.find("scale/velocity") != nullptr);
+  // mean ← 0.5·0 + 0.5·batch mean; var ← 0.5·1 + 0.5·unbiased batch variance.
+  CHECK(values_of<float>(*store.find("mean")) == std::vector<float>{1.25f, 12.5f});
+  std::vector<float> var = values_of<float>(*store.find("var"));
+  CHECK(var[0] == Approx(0.5 + 0.5 * (5.0 / 3.0)));
+  CHECK(var[1] == Approx(0.5 + 0.5 * (500.0 / 3.0)));
+}
+
 TEST_CASE("Assignments are checked: in place, once, after every other reader", "[train]") {
   SECTION("a value that is not an in-place update of the Variable") {
     auto g = import_text(kLinear);

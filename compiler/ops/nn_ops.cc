@@ -346,7 +346,9 @@ void register_nn_ops(OpRegistry& r) {
             .attr("epsilon", AttrType::float_, attr_float(1e-5f), "added to the batch variance")
             .attr("momentum", AttrType::float_, attr_float(0.1f), "weight of the batch in the running statistics")
             .infer(infer_batch_norm_training)
-            .gradient(batch_norm_training_gradient));
+            .gradient(batch_norm_training_gradient)
+            .in_place(1, 3)
+            .in_place(2, 4));
 
   r.add(OpBuilder("LayerNorm")
                       .doc("Normalises over dims axis..rank-1, then scales and shifts.")

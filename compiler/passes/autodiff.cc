@@ -99,13 +99,30 @@ ir::Value* find_loss(const ir::Graph& graph, const std::string& loss) {
                                       loss, fmt::join(names, ", ")));
 }
 
+/// Whether every use of v is an input its op updates in place
+/// (OpSchema::in_place): state such as BatchNormTraining's running
+/// statistics, not a weight to train.
+bool only_updated_in_place(const ir::Value* v) {
+  if (v->uses().empty()) return false;
+  for (const ir::Use& u : v->uses()) {
+    const ops::OpSchema* schema = ops::OpRegistry::global().find(u.user->op());
+    if (schema == nullptr || std::none_of(schema->in_place.begin(), schema->in_place.end(),
+                                          [&](const auto& pair) { return pair.second == u.index; })) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /// The values to differentiate with respect to, from PassContext::wrt or
-/// every f32 Variable.
+/// every f32 Variable that is not state updated in place.
 std::vector<ir::Value*> differentiated_values(const ir::Graph& graph, const PassContext& ctx) {
   std::vector<ir::Value*> values;
   if (ctx.wrt.empty()) {
     for (ir::Node* n : graph.nodes()) {
-      if (n->op() == "Variable" && carries_gradient(n->output(0))) values.push_back(n->output(0));
+      if (n->op() == "Variable" && carries_gradient(n->output(0)) && !only_updated_in_place(n->output(0))) {
+        values.push_back(n->output(0));
+      }
     }
     return values;
   }

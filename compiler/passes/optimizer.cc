@@ -11,6 +11,9 @@
 //  - a control edge from every other reader of w to the update, which
 //    overwrites w's storage: the forward and backward uses of w must see the
 //    old value.
+// Variables a model op updates in place (BatchNormTraining's running
+// statistics; autodiff does not train them) are assigned that op's output,
+// with the same ordering edges.
 // The step's inputs join the signature: the learning rate (an f32 scalar
 // fed each step, so schedules need no recompilation) and, for Adam, the
 // 1-based update number for the bias correction (graphc/training_signature.h).
@@ -18,7 +21,7 @@
 
 #include <algorithm>
 
-#include "compiler/ops/op_schema.h"
+#include "compiler/ops/op_registry.h"
 #include "compiler/passes/add_typed_node.h"
 #include "compiler/passes/pass.h"
 #include "graphc/error.h"
@@ -94,6 +97,34 @@ UpdateRule update_rule(const OptimizerSpec& spec) {
           true};
 }
 
+/// A control edge to `writer` from every other reader of `variable`.
+void order_readers_before(ir::Node* variable, ir::Node* writer) {
+  std::vector<ir::Node*> readers;
+  for (const ir::Use& u : variable->output(0)->uses()) {
+    if (u.user == writer || std::find(readers.begin(), readers.end(), u.user) != readers.end()) continue;
+    readers.push_back(u.user);
+    writer->add_control_input(u.user);
+  }
+}
+
+/// The model's own in-place state (BatchNormTraining's running statistics):
+/// each output an op declares in place of a Variable input is assigned back
+/// to that Variable.
+void assign_state_outputs(ir::Graph& graph) {
+  for (ir::Node* n : graph.nodes()) {
+    const ops::OpSchema* schema = ops::OpRegistry::global().find(n->op());
+    if (schema == nullptr) continue;
+    for (auto [output, input] : schema->in_place) {
+      ir::Node* state = n->input(input)->producer();
+      auto& assigned = graph.assignments();
+      bool done = std::any_of(assigned.begin(), assigned.end(), [&](const auto& a) { return a.variable == state; });
+      if (state->op() != "Variable" || done) continue;
+      order_readers_before(state, n);
+      graph.assignments().push_back({state, n->output(output)});
+    }
+  }
+}
+
 }  // namespace
 
 bool apply_optimizer(ir::Graph& graph, PassContext& ctx) {
@@ -113,16 +144,12 @@ bool apply_optimizer(ir::Graph& graph, PassContext& ctx) {
   }
   graph.outputs() = std::move(kept);
 
+  assign_state_outputs(graph);
   UpdateRule rule = update_rule(ctx.optimizer);
   ir::Value* lr = add_scalar_input(graph, training_signature::learning_rate, DType::f32);
   ir::Value* step = rule.needs_step ? add_scalar_input(graph, training_signature::optimizer_step, DType::i64) : nullptr;
 
   for (auto [w, grad] : gradients) {
-    // The readers of w before the update joins them.
-    std::vector<ir::Node*> readers;
-    for (const ir::Use& u : w->output(0)->uses()) {
-      if (std::find(readers.begin(), readers.end(), u.user) == readers.end()) readers.push_back(u.user);
-    }
     std::vector<ir::Node*> slots;
     std::vector<ir::Value*> inputs = {w->output(0), grad};
     for (const char* suffix : rule.slots) {
@@ -136,7 +163,7 @@ bool apply_optimizer(ir::Graph& graph, PassContext& ctx) {
     std::vector<ir::Value*> updated =
         add_typed_node(graph, name, rule.op, inputs, rule.attrs, static_cast<int>(1 + slots.size()));
     ir::Node* update = updated.front()->producer();
-    for (ir::Node* reader : readers) update->add_control_input(reader);
+    order_readers_before(w, update);
     graph.assignments().push_back({w, updated[0]});
     for (size_t i = 0; i < slots.size(); ++i) graph.assignments().push_back({slots[i], updated[i + 1]});
   }

@@ -160,8 +160,10 @@ std::unique_ptr<ir::Graph> load_typed_graph(const std::filesystem::path& path, c
   }
   if (!shapes.empty()) throw Error(path.string(), "--shape applies to models; a compiled module has fixed shapes");
   auto graph = import_graphdef(read_module(path).graph(), path.string());
+  // Types only: the module's graph is already placed (re-placing it on the
+  // default devices would reject its cpu:K hints).
   std::ostringstream no_diag;
-  run_pipeline(*graph, default_pipeline(0), {}, no_diag);
+  run_pipeline(*graph, {{"verify", {"verify"}}, {"infer-shapes", {"infer-shapes"}}}, {}, no_diag);
   return graph;
 }
 

@@ -339,7 +339,14 @@ test_compile_train() {
   stdout_has "AdamUpdate" "learning_rate" "optimizer_step"
 }
 
-for name in train_help train_resume_is_exact train_refuses_foreign_and_truncated_checkpoints train_export_and_run \
+# A module placed on two devices keeps its placement when inspected.
+test_inspect_placement_of_module() {
+  graphc_ok compile "$MLP" --shape x=4x784 --devices cpu:2 -o "$WORK/two.gcm" || return 1
+  graphc_ok inspect "$WORK/two.gcm" --placement || return 1
+  stdout_has "cpu:0 (1 cores)" "cpu:1 (1 cores)"
+}
+
+for name in inspect_placement_of_module train_help train_resume_is_exact train_refuses_foreign_and_truncated_checkpoints train_export_and_run \
   compile_train help compile_help run_help inspect_help dot_help version usage_error_exits_2 \
   compile_mlp compile_cnn compile_shape_before_model compile_default_output_path \
   run_mlp_named_input run_mlp_bare_input run_cnn run_cnn_bare_input run_model_directly \

@@ -63,9 +63,9 @@ for m in "${models[@]}"; do
     # shellcheck disable=SC2086
     "$graphc" compile "$model" $rest --devices "$devices" -o "$work/m.gcm" >/dev/null
     "$graphc" inspect "$work/m.gcm" --memory | awk -v n="$name" -v d="$devices" '
-      /^  arena / { arena = arena $0 }
-      /lower bound/ { lb = $3 " " $4 }
-      /efficiency/ { eff = $2 }
-      END { gsub(/  arena /, "", arena); printf "  %-16s %-6s lower bound %-10s efficiency %s  arenas: %s\n", n, d, lb, eff, arena }'
+      /^  arena / { sub(/^  arena /, ""); arena = arena (arena == "" ? "" : ", ") $0 }
+      /^  lower bound/ { lb = $3 " " $4 }
+      /^  efficiency/ { eff = $2 }
+      END { printf "  %-16s %-6s lower bound %-10s efficiency %s  arenas: %s\n", n, d, lb, eff, arena }'
   done
 done

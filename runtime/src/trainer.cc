@@ -41,23 +41,23 @@ std::set<std::string> variable_names(const Module& m) {
 
 }  // namespace
 
-/// A training module of one batch size, its inference entry point, and a
-/// session of each.
-struct TrainingEntry {
-  int64_t batch;
-  Session train;
-  Session infer;
-  Tensor eval_labels;  // i32 [batch]: evaluate()'s scratch
-};
-
 struct Trainer::State {
+  /// A training module of one batch size, its inference entry point, and a
+  /// session of each.
+  struct Entry {
+    int64_t batch;
+    Session train;
+    Session infer;
+    Tensor eval_labels;  // i32 [batch]: evaluate()'s scratch
+  };
+
   TrainerOptions options;
   std::shared_ptr<VariableStore> store = std::make_shared<VariableStore>();
-  std::vector<TrainingEntry> entries;  // by decreasing batch size
+  std::vector<Entry> entries;  // by decreasing batch size
   int64_t updates = 0;
   bool feeds_step = false;  // Adam's optimizer_step input
 
-  TrainingEntry& entry_for(int64_t batch) {
+  Entry& entry_for(int64_t batch) {
     for (auto& e : entries) {
       if (e.batch == batch) return e;
     }
@@ -72,7 +72,7 @@ struct Trainer::State {
     return sizes;
   }
 
-  float run_update(TrainingEntry& e) {
+  float run_update(Entry& e) {
     Session& s = e.train;
     *s.input(training_signature::learning_rate).data<float>() = options.learning_rate.at(updates);
     if (feeds_step) *s.input(training_signature::optimizer_step).data<int64_t>() = updates + 1;
@@ -133,7 +133,7 @@ Trainer::Trainer(std::vector<std::shared_ptr<const Module>> training_modules, Tr
                                          o.logits, batch));
     }
     state_->feeds_step = has_input(*m, training_signature::optimizer_step);
-    state_->entries.push_back(TrainingEntry{batch, Session(m, session_options), Session(inference, session_options),
+    state_->entries.push_back(State::Entry{batch, Session(m, session_options), Session(inference, session_options),
                                             Tensor(DType::i32, {batch})});
   }
 }
@@ -143,14 +143,14 @@ Trainer::Trainer(Trainer&&) noexcept = default;
 Trainer& Trainer::operator=(Trainer&&) noexcept = default;
 
 float Trainer::step(const Tensor& features, const Tensor& labels) {
-  TrainingEntry& e = state_->entry_for(features.shape().empty() ? 0 : features.shape()[0]);
+  State::Entry& e = state_->entry_for(features.shape().empty() ? 0 : features.shape()[0]);
   e.train.set_input(state_->options.features, features);
   e.train.set_input(state_->options.labels, labels);
   return state_->run_update(e);
 }
 
 float Trainer::step(const Dataset& data, const std::vector<int64_t>& order, int64_t begin, int64_t count) {
-  TrainingEntry& e = state_->entry_for(count);
+  State::Entry& e = state_->entry_for(count);
   gather_batch(data, order, begin, count, e.train.input(state_->options.features),
                e.train.input(state_->options.labels));
   return state_->run_update(e);

@@ -102,6 +102,14 @@ void use_checkpoint_weights(ir::Graph& graph, const std::filesystem::path& path)
   }
 }
 
+/// keep_inference_signature, then the nodes only the loss needed go (even
+/// at -O0, which has no dce, or the dropped labels input would still be read).
+void drop_training_signature(ir::Graph& graph, const std::string& loss, const std::string& labels) {
+  keep_inference_signature(graph, loss, labels);
+  passes::PassContext no_context;
+  passes::eliminate_dead_code(graph, no_context);
+}
+
 }  // namespace
 
 proto::Module compile_graph(ir::Graph& graph, const CompileOptions& options, std::ostream& diag) {
@@ -113,17 +121,14 @@ proto::Module compile_graph(ir::Graph& graph, const CompileOptions& options, std
       n->attrs().set("seed", ops::attr_int(seed + options.seed));
     }
   }
+  if (options.inference && !options.train) drop_training_signature(graph, options.pipeline.loss, options.labels);
   std::unique_ptr<ir::Graph> forward;
   if (options.train) forward = import_graphdef(export_graphdef(graph), "inference entry point");
   run_pipeline(graph, default_pipeline(options.opt_level, options.train), options.pipeline, diag);
   proto::Module module = lower_to_module(graph, options.pipeline.devices);
   choose_kernels(module, options.opt_level);
   if (forward != nullptr) {
-    keep_inference_signature(*forward, options.pipeline.loss, options.labels);
-    // The loss and what only it needs go even at -O0 (which has no dce), or
-    // the dropped labels input would still be read.
-    passes::PassContext no_context;
-    passes::eliminate_dead_code(*forward, no_context);
+    drop_training_signature(*forward, options.pipeline.loss, options.labels);
     PipelineOptions quiet = options.pipeline;
     quiet.print_after.clear();
     quiet.print_after_all = quiet.time_passes = false;

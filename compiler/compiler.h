@@ -21,6 +21,10 @@ struct CompileOptions {
   /// the loss, without the `labels` input and the outputs that need it.
   bool train = false;
   std::string labels = "labels";
+  /// Without `train`: compile only what inference needs, as for the
+  /// inference entry point (drop pipeline.loss, the `labels` input and the
+  /// outputs needing it), e.g. a trained model from --weights.
+  bool inference = false;
   /// Added to every Variable's `seed` attribute: another seed, other
   /// initial weights (the same seed, bit-identical ones).
   int64_t seed = 0;

@@ -332,6 +332,16 @@ test_train_export_and_run() {
   stdout_has "logits" "f32[6,3]"
 }
 
+# The checkpoint's weights compile for inference at another batch size.
+test_compile_trained_weights_for_inference() {
+  graphc_ok train "$CLASSIFIER" --data "$TRAIN_DATA/dataset_ok" --epochs 1 --checkpoint "$WORK/cw" || return 1
+  graphc_ok compile "$CLASSIFIER" --weights "$WORK/cw/latest.gckpt" --inference --shape x=1x4 -o "$WORK/one.gcm" || return 1
+  stdout_has "1 inputs, 1 outputs" || return 1
+  run_graphc compile "$MLP" --weights "$WORK/cw/latest.gckpt" --shape x=1x784 -o "$WORK/bad.gcm"
+  [ $? -eq 1 ] || { REASON="weights of another model were accepted"; return 1; }
+  stderr_has "holds no weights for the Variable(s) w1, b1, w2, b2, w3, b3"
+}
+
 # compile --train writes a training module; inspect shows the updates.
 test_compile_train() {
   graphc_ok compile "$CLASSIFIER" --train --shape x=4x4 --shape labels=4 --optimizer adam -o "$WORK/step.gcm" || return 1
@@ -346,7 +356,7 @@ test_inspect_placement_of_module() {
   stdout_has "cpu:0 (1 cores)" "cpu:1 (1 cores)"
 }
 
-for name in inspect_placement_of_module train_help train_resume_is_exact train_refuses_foreign_and_truncated_checkpoints train_export_and_run \
+for name in inspect_placement_of_module compile_trained_weights_for_inference train_help train_resume_is_exact train_refuses_foreign_and_truncated_checkpoints train_export_and_run \
   compile_train help compile_help run_help inspect_help dot_help version usage_error_exits_2 \
   compile_mlp compile_cnn compile_shape_before_model compile_default_output_path \
   run_mlp_named_input run_mlp_bare_input run_cnn run_cnn_bare_input run_model_directly \

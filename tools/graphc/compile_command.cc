@@ -23,6 +23,7 @@ struct CompileArgs {
   std::string labels = "labels";
   OptimizerArgs optimizer;
   std::string weights;
+  bool inference = false;
   bool print_pipeline = false;
   std::vector<std::string> print_after;
   bool print_after_all = false;
@@ -43,6 +44,7 @@ void run_compile(const CompileArgs& args) {
   options.pipeline.loss = args.loss;
   options.labels = args.labels;
   options.weights = args.weights;
+  options.inference = args.inference;
   options.pipeline.optimizer = args.optimizer.spec();
   options.shapes = parse_shapes(args.shapes);
   options.pipeline.print_after = {args.print_after.begin(), args.print_after.end()};
@@ -79,6 +81,9 @@ void add_compile_command(CLI::App& app) {
   cmd->add_option("--weights", args->weights,
                   "Start the Variables from a checkpoint (graphc train --checkpoint DIR writes DIR/latest.gckpt), "
                   "e.g. to compile the trained model for another batch size");
+  cmd->add_flag("--inference", args->inference,
+                "Compile for inference only: drop the loss output (--loss), the labels input (--labels) and the "
+                "outputs that need it");
   cmd->add_flag("--print-pipeline", args->print_pipeline, "Print the pass pipeline of the chosen -O level");
   add_repeatable_option(*cmd, "--print-after", args->print_after, "Print the IR after each run of PASS (repeatable)");
   cmd->add_flag("--print-after-all", args->print_after_all, "Print the IR after every pass");

@@ -5,14 +5,14 @@
 # median latency (the median over rounds of each round's median) and the
 # ratio graphc ÷ PyTorch (< 1: graphc is faster).
 #
-#   bench/compare.sh [GRAPHC_BINARY]      (default build-dnnl/tools/graphc/graphc)
+#   bench/compare.sh [GRAPHC_BINARY]      (default build/tools/graphc/graphc)
 #   ROUNDS=5 ITERS=200 bench/compare.sh
 # Needs Debian's python3-torch (apt-get install python3-torch).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(dirname "$here")"
-graphc="${1:-$root/build-dnnl/tools/graphc/graphc}"
+graphc="${1:-$root/build/tools/graphc/graphc}"
 rounds="${ROUNDS:-5}"
 iters="${ITERS:-200}"
 threads=2
@@ -28,8 +28,7 @@ workloads=(
   "cnn_infer_b64   cnn.pbtxt x=64x1x28x28  cnn 64"
 )
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-field() { "$python" -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+source "$here/lib.sh"
 
 printf "%-16s %14s %14s %8s\n" workload "graphc µs" "pytorch µs" ratio
 for w in "${workloads[@]}"; do

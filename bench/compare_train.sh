@@ -21,8 +21,7 @@ export OMP_NUM_THREADS=$threads
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-field() { "$python" -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+source "$here/lib.sh"
 
 printf "%-16s %14s %14s %8s\n" workload "graphc ms" "pytorch ms" ratio
 for model in mlp cnn; do

@@ -23,8 +23,7 @@ chain="${CHAIN:-2000}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+source "$here/lib.sh"
 bench_us() { "$graphc" bench "$1" --iters "$2" --json | field median_us; }
 
 python3 "$here/executor_models.py" "$work" --chain "$chain"

@@ -71,9 +71,10 @@ void keep_inference_signature(ir::Graph& graph, const std::string& loss, const s
                                [&](const ir::SignatureValue& s) { return s.name == loss || needs_labels(s.value); }),
                 outputs.end());
   if (outputs.empty()) {
-    throw Error("--train", fmt::format("the model has no output besides the loss '{}' that works without the labels "
-                                       "input '{}', so its inference entry point would compute nothing",
-                                       loss, labels));
+    throw Error("inference entry point",
+                fmt::format("the model has no output besides the loss '{}' that works without the labels input "
+                            "'{}', so inference would compute nothing",
+                            loss, labels));
   }
 }
 

@@ -38,6 +38,7 @@ enum class Fill {
   spaced,     // distinct values 0.1 apart, none within 0.02 of 0 or of another input's
   labels,     // integers in [0, range) (booleans for DT_BOOL)
   indices,    // integers in [-range, range), with repeats
+  distinct,   // 0, 1, ..., n-1 shuffled (n elements): index tuples that never repeat
 };
 
 struct Input {
@@ -60,6 +61,7 @@ Input mask(Shape shape) { return {std::move(shape), Fill::labels, "DT_BOOL", 2};
 Input indices(Shape shape, int64_t dim, const char* dtype = "DT_INT64") {
   return {std::move(shape), Fill::indices, dtype, dim};
 }
+Input distinct(Shape shape) { return {std::move(shape), Fill::distinct, "DT_INT64"}; }
 
 std::string attr(const std::string& name, const std::string& value) {
   return fmt::format("attr {{ key: '{}' value {{ {} }} }} ", name, value);
@@ -107,6 +109,13 @@ const std::map<std::string, std::vector<Case>> kCases = {
      {{{f({2, 4, 5, 5}), f({6, 2, 3, 3}), f({6})}, ints("strides", {2, 1}) + ints("pads", {1, 0, 1, 1}) +
                                                         attr("groups", "i: 2")},
       {{f({1, 2, 6, 5}), f({3, 2, 2, 2})}, ints("dilations", {2, 1}) + ints("pads", {0, 1, 1, 0})}}},
+    // Groups and a bias; output_padding >= stride (x padded for dw, dx sliced).
+    {"ConvTranspose",
+     {{{f({2, 4, 3, 3}), f({4, 3, 3, 3}), f({6})},
+       ints("strides", {2, 1}) + ints("pads", {1, 0, 0, 1}) + ints("output_padding", {1, 0}) + attr("groups", "i: 2")},
+      {{f({1, 2, 3, 2}), f({2, 1, 2, 2})},
+       ints("strides", {2, 2}) + ints("dilations", {2, 1}) + ints("output_padding", {2, 1}) +
+           ints("pads", {0, 1, 1, 0})}}},
     {"MaxPool",
      {{{f({1, 2, 5, 5}, kSpaced)}, ints("kernel", {3, 3}) + ints("strides", {2, 2}) + ints("pads", {1, 1, 1, 1})},
       {{f({1, 2, 5, 4}, kSpaced)}, ints("kernel", {2, 2}) + ints("strides", {2, 2}) + attr("ceil_mode", "b: true")}}},
@@ -181,6 +190,18 @@ const std::map<std::string, std::vector<Case>> kCases = {
      {{{f({3, 4}), indices({2, 4}, 3)}},
       {{f({3, 4}), indices({4, 3}, 3, "DT_INT32")}},
       {{f({3, 4}), indices({3, 5}, 4)}, attr("axis", "i: -1")}}},
+    // Index ops. TopK's spaced values never tie, nor swap places under ±ε.
+    {"TopK",
+     {{{f({3, 5}, kSpaced)}, attr("k", "i: 3"), {0}},
+      {{f({4, 2, 3}, kSpaced)}, attr("k", "i: 2") + attr("axis", "i: 0") + attr("largest", "b: false"), {0}}}},
+    {"GatherND",
+     {{{f({3, 4}), indices({5, 2}, 3)}},
+      {{f({2, 3, 4}), indices({2, 2, 1}, 3, "DT_INT32")}, attr("batch_dims", "i: 1")},
+      {{f({2, 3, 4}), indices({2, 3, 2}, 3)}, attr("batch_dims", "i: 1")}}},
+    // Without a reduction the tuples must not repeat (ONNX leaves repeats undefined).
+    {"ScatterND",
+     {{{f({5, 3}), distinct({3, 1}), f({3, 3})}},
+      {{f({4, 3}), indices({5, 2}, 3), f({5})}, attr("reduction", "s: 'add'")}}},
     {"Trilu", {{{f({2, 3, 4})}, attr("k", "i: 1")}, {{f({4, 3})}, attr("upper", "b: false") + attr("k", "i: -1")}}},
     {"CumSum",
      {{{f({2, 4})}, attr("axis", "i: 1")},
@@ -261,6 +282,7 @@ std::vector<T> fill_values(const Input& in, size_t input_index, std::mt19937& rn
         break;
       case Fill::labels: values[i] = static_cast<T>(static_cast<int64_t>(rng() % in.range)); break;
       case Fill::indices: values[i] = static_cast<T>(static_cast<int64_t>(rng() % (2 * in.range)) - in.range); break;
+      case Fill::distinct: values[i] = static_cast<T>(order[i]); break;
     }
   }
   return values;

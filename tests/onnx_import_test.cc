@@ -323,6 +323,55 @@ TEST_CASE("ONNX: version-specific forms (Squeeze axes attr vs input, Clip attrs 
   CHECK(y.data<float>()[1] == 5.0f);
 }
 
+TEST_CASE("ONNX: TopK's k as attribute (opset 1) and input (opset 10 on)", "[import][onnx]") {
+  for (int opset : {1, 10, 11}) {
+    INFO("opset " << opset);
+    auto m = new_model(opset);
+    add_input(m, "x", {2, 3});
+    auto* top = add_node(m, "TopK", opset >= 10 ? std::vector<std::string>{"x", "k"} : std::vector<std::string>{"x"},
+                         {"values", "indices"});
+    auto* k = top->add_attribute();
+    if (opset >= 10) {
+      add_ints_initializer(m, "k", {2});
+      k->set_name("axis");  // the default, given
+      k->set_type(onnx::AttributeProto::INT);
+      k->set_i(-1);
+    } else {
+      k->set_name("k");
+      k->set_type(onnx::AttributeProto::INT);
+      k->set_i(2);
+    }
+    add_output(m, "values");
+    add_output(m, "indices");
+    Tensor x = f32_tensor({2, 3}, {1, 3, 2, 6, 5, 4});
+    Tensor values = run_model(m, {{"x", x}}, "values");
+    CHECK(std::vector<float>(values.data<float>(), values.data<float>() + 4) == std::vector<float>{3, 2, 6, 5});
+    Tensor indices = run_model(m, {{"x", x}}, "indices");
+    CHECK(std::vector<int64_t>(indices.data<int64_t>(), indices.data<int64_t>() + 4) ==
+          std::vector<int64_t>{1, 2, 0, 1});
+  }
+}
+
+TEST_CASE("ONNX: ConvTranspose's output_shape becomes pads and output_padding", "[import][onnx]") {
+  auto m = new_model(11);
+  add_input(m, "x", {1, 1, 2, 2});
+  add_initializer(m, "w", {1, 1, 2, 2}, {1, 1, 1, 1});
+  auto* conv = add_node(m, "ConvTranspose", {"x", "w"}, {"y"});
+  auto* strides = conv->add_attribute();
+  strides->set_name("strides");
+  strides->set_type(onnx::AttributeProto::INTS);
+  for (int64_t s : {2, 2}) strides->add_ints(s);
+  auto* shape = conv->add_attribute();
+  shape->set_name("output_shape");
+  shape->set_type(onnx::AttributeProto::INTS);
+  for (int64_t d : {3, 5}) shape->add_ints(d);  // full size 4x4: H padded by 1 (at the start), W extended by 1
+  add_output(m, "y");
+  Tensor y = run_model(m, {{"x", f32_tensor({1, 1, 2, 2}, {1, 2, 3, 4})}}, "y");
+  REQUIRE(y.shape() == Shape{1, 1, 3, 5});
+  CHECK(std::vector<float>(y.data<float>(), y.data<float>() + 15) ==
+        std::vector<float>{1, 1, 2, 2, 0, 3, 3, 4, 4, 0, 3, 3, 4, 4, 0});
+}
+
 TEST_CASE("ONNX: a tensor file round trip and unsupported dtypes", "[import][onnx]") {
   onnx::TensorProto t;
   t.set_data_type(onnx::TensorProto::INT64);

@@ -1,5 +1,6 @@
-// ONNX neural-network ops lowered onto the registry: Gemm, MatMul, Conv and
-// pooling (1-D forms through a unit height, auto_pad to explicit pads),
+// ONNX neural-network ops lowered onto the registry: Gemm, MatMul, Conv,
+// ConvTranspose and pooling (1-D forms through a unit height, auto_pad and
+// output_shape to explicit pads),
 // normalisations (as reductions where ONNX asks for more than our fused
 // ops give), softmax forms, Dropout in inference, and the NLL/softmax
 // cross-entropy losses.
@@ -77,6 +78,39 @@ std::vector<int64_t> lift(const std::vector<int64_t>& v, int64_t fill) {
 }
 std::vector<int64_t> lift_pads(const std::vector<int64_t>& p) { return {0, p[0], 0, p[1]}; }
 
+/// The window of a convolution, per spatial dim (pads: begins, then ends).
+struct ConvWindow {
+  std::vector<int64_t> strides, pads, dilations;
+  std::vector<int64_t> output_padding;  // ConvTranspose only
+};
+
+/// Emits Conv2D or ConvTranspose over inputs x, w and the optional bias
+/// with ONNX's `group`; a 1-D window (one entry per attr) through a unit
+/// height.
+void emit_convolution(OnnxNode& n, const char* op, ConvWindow window) {
+  bool one_d = window.strides.size() == 1;
+  ir::Value* x = n.input(0);
+  ir::Value* w = n.input(1);
+  if (one_d) {
+    x = to_2d(n, x);
+    w = to_2d(n, w);
+    window.strides = lift(window.strides, 1);
+    window.dilations = lift(window.dilations, 1);
+    window.pads = lift_pads(window.pads);
+    if (!window.output_padding.empty()) window.output_padding = lift(window.output_padding, 0);
+  }
+  std::vector<ir::Value*> inputs = {x, w};
+  if (n.has_input(2)) inputs.push_back(n.input(2));
+  Attrs attrs = {{"strides", a_ints(window.strides)},
+                 {"pads", a_ints(window.pads)},
+                 {"dilations", a_ints(window.dilations)},
+                 {"groups", a_int(n.attr_int("group", 1))}};
+  if (!window.output_padding.empty()) attrs["output_padding"] = a_ints(window.output_padding);
+  ir::Value* y = n.emit(op, inputs, attrs);
+  if (one_d) y = n.emit("Squeeze", {y}, {{"axes", a_ints({2})}});
+  n.set_output(0, y);
+}
+
 void conv(OnnxNode& n) {
   const TensorType& wt = n.input_type(1);
   int64_t r = rank_of(wt) - 2;
@@ -88,24 +122,65 @@ void conv(OnnxNode& n) {
     n.fail(fmt::format("attributes 'strides' and 'dilations' must have {} entries", r));
   }
   std::vector<int64_t> pads = window_pads(n, kernel, strides, dilations);
-  ir::Value* x = n.input(0);
-  ir::Value* w = n.input(1);
-  if (r == 1) {
-    x = to_2d(n, x);
-    w = to_2d(n, w);
-    strides = lift(strides, 1);
-    dilations = lift(dilations, 1);
-    pads = lift_pads(pads);
+  emit_convolution(n, "Conv2D", {strides, pads, dilations, {}});
+}
+
+/// ConvTranspose (1-D through a unit height, as Conv). output_shape, and
+/// auto_pad SAME_* (output = input · stride), fix the total padding
+/// stride·(in − 1) + output_padding + dilation·(kernel − 1) + 1 − out per
+/// dim: SAME_UPPER puts its smaller half first, NOTSET and SAME_LOWER its
+/// larger; a negative total (the output is longer than the transposed
+/// window) becomes output_padding at the end, as onnxruntime does.
+void conv_transpose(OnnxNode& n) {
+  const TensorType& xt = n.input_type(0);
+  const TensorType& wt = n.input_type(1);
+  int64_t r = rank_of(wt) - 2;
+  if (r != 1 && r != 2) {
+    n.fail(fmt::format("{}-D transposed convolutions are not supported (only 1-D and 2-D), found weight {}", r,
+                       wt.to_string()));
   }
-  std::vector<ir::Value*> inputs = {x, w};
-  if (n.has_input(2)) inputs.push_back(n.input(2));
-  ir::Value* y = n.emit("Conv2D", inputs,
-                        {{"strides", a_ints(strides)},
-                         {"pads", a_ints(pads)},
-                         {"dilations", a_ints(dilations)},
-                         {"groups", a_int(n.attr_int("group", 1))}});
-  if (r == 1) y = n.emit("Squeeze", {y}, {{"axes", a_ints({2})}});
-  n.set_output(0, y);
+  if (rank_of(xt) != r + 2) {
+    n.fail(fmt::format("input {} must have rank {} like w {}", xt.to_string(), r + 2, wt.to_string()));
+  }
+  std::vector<int64_t> kernel(wt.shape.begin() + 2, wt.shape.end());
+  if (n.has_attr("kernel_shape") && n.attr_ints("kernel_shape") != kernel) {
+    n.fail(fmt::format("attribute 'kernel_shape' = [{}] differs from w {}", fmt::join(n.attr_ints("kernel_shape"), ","),
+                       wt.to_string()));
+  }
+  auto per_dim = [&](const char* attr, int64_t fallback) {
+    std::vector<int64_t> v = n.attr_ints(attr, std::vector<int64_t>(r, fallback));
+    if (static_cast<int64_t>(v.size()) != r) n.fail(fmt::format("attribute '{}' must have {} entries", attr, r));
+    return v;
+  };
+  std::vector<int64_t> strides = per_dim("strides", 1);
+  std::vector<int64_t> dilations = per_dim("dilations", 1);
+  std::vector<int64_t> output_padding = per_dim("output_padding", 0);
+  std::string auto_pad = n.attr_string("auto_pad", "NOTSET");
+  if (auto_pad != "NOTSET" && auto_pad != "VALID" && auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER") {
+    n.fail(fmt::format("unknown auto_pad '{}'", auto_pad));
+  }
+  std::vector<int64_t> pads = n.attr_ints("pads", std::vector<int64_t>(2 * r, 0));
+  if (auto_pad == "VALID") pads.assign(2 * r, 0);
+  if (static_cast<int64_t>(pads.size()) != 2 * r) n.fail(fmt::format("attribute 'pads' must have {} entries", 2 * r));
+  std::vector<int64_t> output_shape = n.attr_ints("output_shape");
+  if (static_cast<int64_t>(output_shape.size()) == r + 2) {  // the full [N, M, spatial...] form
+    output_shape.erase(output_shape.begin(), output_shape.begin() + 2);
+  }
+  if (!output_shape.empty() && static_cast<int64_t>(output_shape.size()) != r) {
+    n.fail(fmt::format("attribute 'output_shape' must have {} entries", r));
+  }
+  if (output_shape.empty() && auto_pad.rfind("SAME_", 0) == 0) {
+    for (int64_t d = 0; d < r; ++d) output_shape.push_back(xt.shape[2 + d] * strides[d]);
+  }
+  for (size_t d = 0; d < output_shape.size(); ++d) {
+    int64_t total = strides[d] * (xt.shape[2 + d] - 1) + output_padding[d] + dilations[d] * (kernel[d] - 1) + 1 -
+                    output_shape[d];
+    int64_t small = total / 2;
+    pads[d] = total < 0 ? 0 : auto_pad == "SAME_UPPER" ? small : total - small;
+    pads[r + d] = total < 0 ? 0 : total - pads[d];
+    if (total < 0) output_padding[d] -= total;
+  }
+  emit_convolution(n, "ConvTranspose", {strides, pads, dilations, output_padding});
 }
 
 void pool(OnnxNode& n, const char* op) {
@@ -382,6 +457,7 @@ void register_nn_converters(ConverterTable& t) {
   t["MatMul"] = matmul;
   t["Gemm"] = gemm;
   t["Conv"] = conv;
+  t["ConvTranspose"] = conv_transpose;
   t["MaxPool"] = max_pool;
   t["AveragePool"] = average_pool;
   t["GlobalAveragePool"] = global_average_pool;

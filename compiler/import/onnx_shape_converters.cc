@@ -247,6 +247,37 @@ void reduce(OnnxNode& n) {
   }
   n.set_output(0, y);
 }
+/// TopK: k is an attribute before opset 10, a 1-element input from then on
+/// (which must be known when the graph is compiled).
+void top_k(OnnxNode& n) {
+  int64_t k = 0;
+  if (n.opset() < 10) {
+    k = n.attr_int("k", -1);
+    if (k < 0) n.fail("attribute 'k' is required before opset 10");
+  } else {
+    std::vector<int64_t> ks = n.required_ints(1, "k");
+    if (ks.size() != 1) n.fail(fmt::format("input 1 (k) must hold one value, found {}", ks.size()));
+    k = ks[0];
+  }
+  std::vector<ir::Value*> outputs = n.emit_multi("TopK", {n.input(0)},
+                                                 {{"k", a_int(k)},
+                                                  {"axis", a_int(n.attr_int("axis", -1))},
+                                                  {"largest", a_bool(n.attr_int("largest", 1) != 0)},
+                                                  {"sorted", a_bool(n.attr_int("sorted", 1) != 0)}},
+                                                 2);
+  n.set_output(0, outputs[0]);
+  n.set_output(1, outputs[1]);
+}
+
+void gather_nd(OnnxNode& n) {
+  n.set_output(0, n.emit("GatherND", {n.input(0), n.input(1)}, {{"batch_dims", a_int(n.attr_int("batch_dims", 0))}}));
+}
+
+void scatter_nd(OnnxNode& n) {
+  n.set_output(0, n.emit("ScatterND", {n.input(0), n.input(1), n.input(2)},
+                         {{"reduction", a_string(n.attr_string("reduction", "none"))}}));
+}
+
 constexpr char kReduceSum[] = "ReduceSum", kReduceMean[] = "ReduceMean", kReduceMax[] = "ReduceMax",
                kReduceMin[] = "ReduceMin", kReduceProd[] = "ReduceProd", kL1[] = "L1", kL2[] = "L2",
                kSumSquare[] = "SumSquare", kLogSum[] = "LogSum", kLogSumExp[] = "LogSumExp";
@@ -382,6 +413,9 @@ void register_shape_converters(ConverterTable& t) {
   t["Slice"] = slice;
   t["Gather"] = gather;
   t["GatherElements"] = gather_elements;
+  t["GatherND"] = gather_nd;
+  t["ScatterND"] = scatter_nd;
+  t["TopK"] = top_k;
   t["Squeeze"] = squeeze;
   t["Unsqueeze"] = unsqueeze;
   t["Shape"] = shape;

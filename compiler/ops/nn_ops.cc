@@ -1,5 +1,5 @@
-// Neural-network ops: convolution, pooling, normalisation and softmax, with
-// their gradients.
+// Neural-network ops: convolution (and its transpose), pooling,
+// normalisation and softmax, with their gradients.
 // Images are NCHW; pads are [top, left, bottom, right].
 #include <fmt/format.h>
 
@@ -8,6 +8,7 @@
 #include "compiler/ops/cost_model.h"
 #include "compiler/ops/op_registry.h"
 #include "compiler/ops/shape_fns.h"
+#include "runtime/core/conv_transpose_shape.h"
 #include "runtime/core/shape_rules.h"
 
 namespace graphc::ops {
@@ -50,17 +51,24 @@ int64_t conv2d_reduction_length(const AttrMap&, const std::vector<TensorType>& i
   return w[1] * w[2] * w[3];
 }
 
-std::vector<TensorType> infer_conv2d(const InferContext& ctx) {
+/// The checks Conv2D and ConvTranspose share: f32 x and w of rank 4, an
+/// optional bias of their dtype, and groups >= 1 (returned).
+int64_t conv_groups(const InferContext& ctx) {
   expect_dtype_class(ctx, 0, DTypeClass::float_);
   for (size_t i = 1; i < ctx.num_inputs(); ++i) expect_same_dtype(ctx, i, 0);
   ctx.expect_rank(0, 4);
   ctx.expect_rank(1, 4);
+  int64_t groups = ctx.attrs().get_int("groups");
+  if (groups < 1) ctx.fail(fmt::format("attribute 'groups' = {} must be >= 1", groups));
+  return groups;
+}
+
+std::vector<TensorType> infer_conv2d(const InferContext& ctx) {
+  int64_t groups = conv_groups(ctx);
   const TensorType& x = ctx.input(0);
   const TensorType& w = ctx.input(1);
-  int64_t groups = ctx.attrs().get_int("groups");
   int64_t channels = x.shape[1];
   int64_t out_channels = w.shape[0];
-  if (groups < 1) ctx.fail(fmt::format("attribute 'groups' = {} must be >= 1", groups));
   if (channels % groups != 0 || out_channels % groups != 0) {
     ctx.fail(
         fmt::format("groups = {} must divide both the input channels C = {} of x {} and the output channels "
@@ -82,6 +90,52 @@ std::vector<TensorType> infer_conv2d(const InferContext& ctx) {
                   ints_at_least(ctx, "dilations", 2, 1)};
   Shape hw = window_output(ctx, window, false);
   return {{x.dtype, {x.shape[0], out_channels, hw[0], hw[1]}}};
+}
+
+/// ConvTranspose: x [N, C, H, W] and w [C, M/groups, KH, KW] give
+/// [N, M, OH, OW], OH = SH·(H − 1) + output_padding + DH·(KH − 1) + 1 − pads.
+std::vector<TensorType> infer_conv_transpose(const InferContext& ctx) {
+  int64_t groups = conv_groups(ctx);
+  const TensorType& x = ctx.input(0);
+  const TensorType& w = ctx.input(1);
+  int64_t channels = x.shape[1];
+  if (w.shape[0] != channels || channels % groups != 0 || w.shape[2] < 1 || w.shape[3] < 1) {
+    ctx.fail(
+        fmt::format("input 1 (w) has shape {}, expected [C, M/groups, KH, KW] with C = {} from x {} (divisible by "
+                    "groups = {}) and KH, KW >= 1",
+                    w.to_string(), channels, x.to_string(), groups));
+  }
+  int64_t out_channels = w.shape[1] * groups;
+  if (ctx.num_inputs() > 2) {
+    expect_shape(ctx, 2, "b", {out_channels},
+                 fmt::format("[M] with M = w.shape[1]·groups = {} from w {}", out_channels, w.to_string()));
+  }
+  std::vector<int64_t> strides = ints_at_least(ctx, "strides", 2, 1);
+  std::vector<int64_t> pads = ints_at_least(ctx, "pads", 4, 0);
+  std::vector<int64_t> dilations = ints_at_least(ctx, "dilations", 2, 1);
+  std::vector<int64_t> output_padding = ints_at_least(ctx, "output_padding", 2, 0);
+  Shape y{x.shape[0], out_channels, 0, 0};
+  for (size_t d = 0; d < 2; ++d) {
+    y[2 + d] = transposed_window_output_size(x.shape[2 + d], w.shape[2 + d], strides[d], pads[d], pads[2 + d],
+                                             dilations[d], output_padding[d]);
+    if (y[2 + d] < 1) {
+      ctx.fail(fmt::format("the output is empty along {}: pads [{}] remove all of the {} positions x {} and w {} "
+                           "give with strides [{}], dilations [{}] and output_padding [{}]",
+                           d == 0 ? "H" : "W", fmt::join(pads, ","), y[2 + d] + pads[d] + pads[2 + d],
+                           x.to_string(), w.to_string(), fmt::join(strides, ","), fmt::join(dilations, ","),
+                           fmt::join(output_padding, ",")));
+    }
+  }
+  return {{x.dtype, y}};
+}
+
+/// Every x element meets every tap of its group's M/groups filters.
+OpCost conv_transpose_cost(const AttrMap&, const std::vector<TensorType>& inputs,
+                           const std::vector<TensorType>& outputs) {
+  OpCost cost = default_cost(inputs, outputs);
+  const Shape& w = inputs[1].shape;
+  cost.flops = 2.0 * static_cast<double>(num_elements(inputs[0].shape) * w[1] * w[2] * w[3]);
+  return cost;
 }
 
 /// MaxPool and AvgPool. A pad must be smaller than the kernel, so every
@@ -179,17 +233,61 @@ std::map<std::string, proto::AttrValue> forward_attrs(const GradientContext& g, 
   return extra;
 }
 
+/// The window attributes of Conv2D (and ConvTranspose), plus `extra`.
+std::map<std::string, proto::AttrValue> conv_attrs(const GradientContext& g,
+                                                   std::map<std::string, proto::AttrValue> extra = {}) {
+  return forward_attrs(g, {"strides", "pads", "dilations", "groups"}, std::move(extra));
+}
+
+/// The gradient of a per-channel bias [M] added to dy's [N, M, H, W]: dy
+/// summed over all but the channel dim; null unless input 2 wants one.
+ir::Value* channel_bias_gradient(GradientContext& g) {
+  if (g.node().inputs().size() < 3 || !g.wants_grad(2)) return nullptr;
+  return g.add("ReduceSum", {g.grad()}, {{"axes", attr_ints({0, 2, 3})}, {"keepdims", attr_bool(false)}});
+}
+
 Gradients conv2d_gradient(GradientContext& g) {
-  auto attrs = [&](const char* shape_attr, size_t of) {
-    return forward_attrs(g, {"strides", "pads", "dilations", "groups"},
-                         {{shape_attr, attr_ints(g.input(of)->type().shape)}});
-  };
+  auto shape_of = [&](size_t i) { return attr_ints(g.input(i)->type().shape); };
   Gradients grads(g.node().inputs().size());
-  if (g.wants_grad(0)) grads[0] = g.add("Conv2DBackpropInput", {g.grad(), g.input(1)}, attrs("input_shape", 0));
-  if (g.wants_grad(1)) grads[1] = g.add("Conv2DBackpropFilter", {g.grad(), g.input(0)}, attrs("filter_shape", 1));
-  if (grads.size() > 2 && g.wants_grad(2)) {
-    grads[2] = g.add("ReduceSum", {g.grad()}, {{"axes", attr_ints({0, 2, 3})}, {"keepdims", attr_bool(false)}});
+  if (g.wants_grad(0)) {
+    grads[0] = g.add("Conv2DBackpropInput", {g.grad(), g.input(1)}, conv_attrs(g, {{"input_shape", shape_of(0)}}));
   }
+  if (g.wants_grad(1)) {
+    grads[1] = g.add("Conv2DBackpropFilter", {g.grad(), g.input(0)}, conv_attrs(g, {{"filter_shape", shape_of(1)}}));
+  }
+  if (grads.size() > 2) grads[2] = channel_bias_gradient(g);
+  return grads;
+}
+
+/// ConvTranspose maps x to y as Conv2D's input gradient maps dy to dx (the
+/// transpose of Conv2D under the same attributes, w read as [O = C,
+/// C_in/groups = M/groups, KH, KW]). So dx = Conv2D(dy, w) and dw =
+/// Conv2DBackpropFilter(x, dy). Conv2D of y's shape gives H + ⌊op/SH⌋ rows
+/// (op = output_padding), so when op ≥ stride x is padded at the end with
+/// those rows of zeros (which add nothing to y) for dw, and dx is sliced
+/// back to x's shape.
+Gradients conv_transpose_gradient(GradientContext& g) {
+  const Shape& x = g.input(0)->type().shape;
+  std::vector<int64_t> strides = g.attrs().get_ints("strides");
+  std::vector<int64_t> output_padding = g.attrs().get_ints("output_padding");
+  std::vector<int64_t> extra{output_padding[0] / strides[0], output_padding[1] / strides[1]};
+  bool padded = extra[0] > 0 || extra[1] > 0;
+  Gradients grads(g.node().inputs().size());
+  if (g.wants_grad(0)) {
+    ir::Value* dx = g.add("Conv2D", {g.grad(), g.input(1)}, conv_attrs(g));
+    if (padded) {
+      dx = g.add("Slice", {dx},
+                 {{"starts", attr_ints({0, 0})}, {"ends", attr_ints({x[2], x[3]})}, {"axes", attr_ints({2, 3})}});
+    }
+    grads[0] = dx;
+  }
+  if (g.wants_grad(1)) {
+    ir::Value* padded_x = g.input(0);
+    if (padded) padded_x = g.add("Pad", {padded_x}, {{"pads", attr_ints({0, 0, 0, 0, 0, 0, extra[0], extra[1]})}});
+    grads[1] = g.add("Conv2DBackpropFilter", {padded_x, g.grad()},
+                     conv_attrs(g, {{"filter_shape", attr_ints(g.input(1)->type().shape)}}));
+  }
+  if (grads.size() > 2) grads[2] = channel_bias_gradient(g);
   return grads;
 }
 
@@ -304,6 +402,22 @@ void register_nn_ops(OpRegistry& r) {
                       .infer(infer_conv2d)
                       .gradient(conv2d_gradient)
                       .cost(multiply_accumulate_cost(conv2d_reduction_length)));
+
+  r.add(OpBuilder("ConvTranspose")
+            .doc("2-D transposed convolution (Conv2D's input gradient) of NCHW x with weights w [C, M/groups, "
+                 "KH, KW] and optional bias b [M].")
+            .input("x")
+            .input("w")
+            .optional_input("b")
+            .output("y")
+            .attr("strides", AttrType::ints, attr_ints({1, 1}), "[SH, SW]")
+            .attr("pads", AttrType::ints, attr_ints({0, 0, 0, 0}), "[top, left, bottom, right], removed from y")
+            .attr("dilations", AttrType::ints, attr_ints({1, 1}), "[DH, DW]")
+            .attr("groups", AttrType::int_, attr_int(1), "channel groups; divides C and M")
+            .attr("output_padding", AttrType::ints, attr_ints({0, 0}), "[bottom, right] positions added to y")
+            .infer(infer_conv_transpose)
+            .gradient(conv_transpose_gradient)
+            .cost(conv_transpose_cost));
 
   OpBuilder max_pool = pool_op("MaxPool", "Max over each window; padding never wins.");
   max_pool.gradient(max_pool_gradient);

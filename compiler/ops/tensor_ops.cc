@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "compiler/ops/op_registry.h"
+#include "compiler/ops/scatter_gradient.h"
 #include "compiler/ops/shape_fns.h"
 #include "runtime/core/shape_rules.h"
 #include "runtime/core/tensor_op_shapes.h"
@@ -115,41 +116,12 @@ Gradients tile_gradient(GradientContext& g) {
   return {g.reshape(sum, x)};
 }
 
-/// An i64 constant of `shape` holding `values`.
-ir::Value* i64_const(GradientContext& g, const Shape& shape, const std::vector<int64_t>& values) {
-  Tensor t(DType::i64, shape);
-  std::copy(values.begin(), values.end(), t.data<int64_t>());
-  return g.add("Const", {}, {{"value", attr_tensor(t)}});
-}
-
-/// GatherElements read data at the flat offset base[i] + wrap(indices[i])·
-/// stride[axis], base being i's other coordinates in data's strides; the
-/// gradient scatter-adds g to those offsets of the flattened data with
-/// GatherGrad (axis 0), then takes data's shape back. Indices get none.
+/// GatherElements reads data along `axis` by index: the gradient
+/// scatter-adds g back (compiler/ops/scatter_gradient.cc). Indices get none.
 Gradients gather_elements_gradient(GradientContext& g) {
   const Shape& data = g.input(0)->type().shape;
-  ir::Value* indices = g.input(1);
-  const Shape& index_shape = indices->type().shape;
-  auto rank = static_cast<int64_t>(data.size());
-  int64_t axis = *normalize_axis(g.attrs().get_int("axis"), rank);
-  if (num_elements(index_shape) == 0) return {g.broadcast_to(g.scalar(0), data), nullptr};
-  std::vector<int64_t> strides(data.size(), 1);
-  for (int64_t d = rank - 2; d >= 0; --d) strides[d] = strides[d + 1] * data[d + 1];
-  std::vector<int64_t> base(static_cast<size_t>(num_elements(index_shape)), 0);
-  std::vector<int64_t> coord(index_shape.size(), 0);
-  for (int64_t& offset : base) {
-    for (int64_t d = 0; d < rank; ++d) {
-      if (d != axis) offset += coord[d] * strides[d];
-    }
-    for (int64_t d = rank - 1; d >= 0 && ++coord[d] == index_shape[d]; --d) coord[d] = 0;
-  }
-  if (indices->type().dtype != DType::i64) indices = g.add("Cast", {indices}, {{"to", attr_dtype(DType::i64)}});
-  ir::Value* wrapped = g.add("Mod", {indices, i64_const(g, {}, {data[axis]})});  // in [0, dim): Python %
-  ir::Value* offsets =
-      g.add("Add", {i64_const(g, index_shape, base), g.add("Mul", {wrapped, i64_const(g, {}, {strides[axis]})})});
-  ir::Value* flat = g.add("GatherGrad", {g.grad(), offsets},
-                          {{"axis", attr_int(0)}, {"input_shape", attr_ints({num_elements(data)})}});
-  return {g.reshape(flat, data), nullptr};
+  int64_t axis = *normalize_axis(g.attrs().get_int("axis"), static_cast<int64_t>(data.size()));
+  return {scatter_add_along_axis(g, g.grad(), g.input(1), data, axis), nullptr};
 }
 
 /// The same triangle of g.

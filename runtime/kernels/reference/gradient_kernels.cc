@@ -149,57 +149,6 @@ class ReduceMaxGradKernel final : public Kernel {
   std::vector<int64_t> kept_, reduced_;
 };
 
-/// Conv2D's geometry for its backward kernels: the window over x, the
-/// groups, and the taps (x offset, w offset, y offset) of every product
-/// y += x·w, in the forward kernel's order.
-class ConvTaps {
- public:
-  ConvTaps(const KernelSpec& spec, const TensorType& x, const Shape& w) {
-    if (w.size() != 4) fail(spec, fmt::format("w must be [O,C/groups,KH,KW], found {}", shape_to_string(w)));
-    window_ = window_of(spec, x, w[2], w[3], false);
-    groups_ = spec.attrs.get_int("groups");
-    out_channels_ = w[0];
-    if (groups_ < 1 || window_.channels % groups_ != 0 || out_channels_ % groups_ != 0 ||
-        w[1] * groups_ != window_.channels) {
-      fail(spec, fmt::format("groups = {} does not fit x {} and w {}", groups_, x.to_string(), shape_to_string(w)));
-    }
-    expect_input_shape(spec, 0, {window_.batch, out_channels_, window_.out_h, window_.out_w},
-                       fmt::format("Conv2D's output for x {} and w {}", x.to_string(), shape_to_string(w)));
-  }
-
-  template <class Fn>
-  void for_each(Fn fn) const {
-    const Window& g = window_;
-    int64_t group_in = g.channels / groups_;
-    int64_t group_out = out_channels_ / groups_;
-    int64_t y = 0;
-    for (int64_t n = 0; n < g.batch; ++n) {
-      for (int64_t o = 0; o < out_channels_; ++o) {
-        int64_t first_channel = o / group_out * group_in;
-        for (int64_t oh = 0; oh < g.out_h; ++oh) {
-          for (int64_t ow = 0; ow < g.out_w; ++ow, ++y) {
-            for (int64_t c = 0; c < group_in; ++c) {
-              int64_t plane = (n * g.channels + first_channel + c) * g.in_h;
-              int64_t taps = (o * group_in + c) * g.kernel_h;
-              for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
-                for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
-                  int64_t ih = g.row(oh, kh), iw = g.col(ow, kw);
-                  if (g.inside(ih, iw)) fn((plane + ih) * g.in_w + iw, (taps + kh) * g.kernel_w + kw, y);
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-
- private:
-  Window window_;
-  int64_t groups_ = 1;
-  int64_t out_channels_ = 0;
-};
-
 /// Conv2DBackpropInput (dx += dy·w) and Conv2DBackpropFilter (dw += dy·x).
 class ConvBackpropKernel final : public Kernel {
  public:
@@ -207,6 +156,7 @@ class ConvBackpropKernel final : public Kernel {
       : filter_(filter),
         taps_(spec, filter ? spec.inputs[1] : shape_attr(spec, "input_shape"),
               filter ? shape_attr(spec, "filter_shape").shape : spec.inputs[1].shape) {
+    expect_input_shape(spec, 0, taps_.output_shape(), "Conv2D's output for these x and w");
     expect_output_type(spec, 0, filter ? shape_attr(spec, "filter_shape") : shape_attr(spec, "input_shape"));
   }
 

@@ -1,4 +1,4 @@
-// Reference kernels of the neural-network ops: Conv2D, pooling,
+// Reference kernels of the neural-network ops: Conv2D and ConvTranspose, pooling,
 // normalisation and softmax, all f32 and NCHW.
 //
 // Sliding windows are direct loops over output positions that skip taps
@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 
+#include "runtime/core/conv_transpose_shape.h"
 #include "runtime/core/shape_rules.h"
 #include "runtime/kernels/reference/normalization.h"
 #include "runtime/kernels/reference/reference_kernels.h"
@@ -73,6 +74,65 @@ class Conv2DKernel final : public Kernel {
   Window window_;
   int64_t groups_ = 1;
   int64_t out_channels_ = 0;
+};
+
+/// ConvTranspose: y = b + the transpose of Conv2D. x [N, C, H, W] plays the
+/// dy of a Conv2D from y [N, M, OH, OW] with weights w [C, M/groups, KH,
+/// KW]; each of that Conv2D's products adds x·w to y.
+class ConvTransposeKernel final : public Kernel {
+ public:
+  explicit ConvTransposeKernel(const KernelSpec& spec)
+      : window_(window_over_y(spec)), taps_(spec, "y", window_, spec.inputs[1].shape) {
+    expect_input_shape(spec, 0, taps_.output_shape(), "[N, C, H, W] with C = w.shape[0]");
+    Shape y{window_.batch, window_.channels, window_.in_h, window_.in_w};
+    if (spec.inputs.size() == 3) expect_input_shape(spec, 2, {y[1]}, "[M] for the bias");
+    expect_output_type(spec, 0, {DType::f32, y});
+  }
+
+  void run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const override {
+    const float* x = in[0]->data<float>();
+    const float* w = in[1]->data<float>();
+    float* y = out[0]->data<float>();
+    int64_t plane = window_.in_h * window_.in_w;
+    for (int64_t p = 0; p < window_.batch * window_.channels; ++p) {
+      std::fill_n(y + p * plane, plane, in.size() == 3 ? in[2]->data<float>()[p % window_.channels] : 0.0f);
+    }
+    taps_.for_each([&](int64_t y_at, int64_t w_at, int64_t x_at) { y[y_at] += x[x_at] * w[w_at]; });
+  }
+
+ private:
+  /// The Conv2D window over y: its output is x's H × W; y's size comes from
+  /// the attributes.
+  static Window window_over_y(const KernelSpec& spec) {
+    const Shape& x = spec.inputs[0].shape;
+    const Shape& w = spec.inputs[1].shape;
+    if (x.size() != 4 || w.size() != 4) {
+      fail(spec, fmt::format("x and w must have rank 4, found {} and {}", spec.inputs[0].to_string(),
+                             spec.inputs[1].to_string()));
+    }
+    std::vector<int64_t> strides = ints_attr(spec, "strides", 2, 1);
+    std::vector<int64_t> pads = ints_attr(spec, "pads", 4, 0);
+    std::vector<int64_t> dilations = ints_attr(spec, "dilations", 2, 1);
+    std::vector<int64_t> output_padding = ints_attr(spec, "output_padding", 2, 0);
+    Window g;
+    g.batch = x[0];
+    g.channels = w[1] * spec.attrs.get_int("groups");
+    g.kernel_h = w[2], g.kernel_w = w[3];
+    g.stride_h = strides[0], g.stride_w = strides[1];
+    g.dilation_h = dilations[0], g.dilation_w = dilations[1];
+    g.pad_top = pads[0], g.pad_left = pads[1], g.pad_bottom = pads[2], g.pad_right = pads[3];
+    g.out_h = x[2], g.out_w = x[3];
+    g.in_h = transposed_window_output_size(x[2], w[2], strides[0], pads[0], pads[2], dilations[0], output_padding[0]);
+    g.in_w = transposed_window_output_size(x[3], w[3], strides[1], pads[1], pads[3], dilations[1], output_padding[1]);
+    if (g.in_h < 1 || g.in_w < 1 || g.kernel_h < 1 || g.kernel_w < 1) {
+      fail(spec, fmt::format("x {} and w {} give an empty output", spec.inputs[0].to_string(),
+                             spec.inputs[1].to_string()));
+    }
+    return g;
+  }
+
+  Window window_;
+  ConvTaps taps_;
 };
 
 /// MaxPool and AvgPool. Every pad is smaller than the kernel, so every
@@ -313,6 +373,7 @@ class SoftmaxKernel final : public Kernel {
 
 void register_reference_nn_kernels(KernelRegistry& r) {
   r.add("Conv2D", float_op<Conv2DKernel>(2, 3));
+  r.add("ConvTranspose", float_op<ConvTransposeKernel>(2, 3));
   r.add("MaxPool", float_op<PoolKernel>(1, 1, PoolKernel::Kind::max));
   r.add("AvgPool", float_op<PoolKernel>(1, 1, PoolKernel::Kind::average));
   r.add("GlobalAvgPool", float_op<GlobalAvgPoolKernel>(1, 1));

@@ -18,6 +18,7 @@ void register_reference_kernels(KernelRegistry& r) {
   register_reference_tensor_kernels(r);
   register_reference_arg_reduce_kernels(r);
   register_reference_resize_kernels(r);
+  register_reference_index_kernels(r);
   register_reference_transfer_kernel(r);
 }
 

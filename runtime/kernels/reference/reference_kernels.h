@@ -25,6 +25,7 @@ void register_reference_logical_kernels(KernelRegistry& r);      // logical_kern
 void register_reference_tensor_kernels(KernelRegistry& r);       // tensor_kernels.cc
 void register_reference_arg_reduce_kernels(KernelRegistry& r);   // arg_reduce_kernels.cc
 void register_reference_resize_kernels(KernelRegistry& r);       // resize_kernels.cc
+void register_reference_index_kernels(KernelRegistry& r);        // index_kernels.cc: TopK, GatherND, ScatterND
 void register_reference_transfer_kernel(KernelRegistry& r);      // transfer_kernel.cc: cross-device copies
 
 }  // namespace graphc

@@ -45,4 +45,17 @@ Window pool_window_of(const KernelSpec& spec, const TensorType& x) {
   return w;
 }
 
+int64_t ConvTaps::kernel_dim(const KernelSpec& spec, const Shape& w, size_t d) {
+  if (w.size() != 4) fail(spec, fmt::format("w must be [O,C/groups,KH,KW], found {}", shape_to_string(w)));
+  return w[d];
+}
+
+ConvTaps::ConvTaps(const KernelSpec& spec, const std::string& x, const Window& window, const Shape& w)
+    : window_(window), groups_(spec.attrs.get_int("groups")), out_channels_(kernel_dim(spec, w, 0)) {
+  if (groups_ < 1 || window_.channels % groups_ != 0 || out_channels_ % groups_ != 0 ||
+      w[1] * groups_ != window_.channels) {
+    fail(spec, fmt::format("groups = {} does not fit x {} and w {}", groups_, x, shape_to_string(w)));
+  }
+}
+
 }  // namespace graphc

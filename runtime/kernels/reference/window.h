@@ -1,8 +1,10 @@
 // The geometry of a 2-D sliding window over an NCHW input, shared by the
-// convolution and pooling kernels and their backward kernels.
+// convolution and pooling kernels and their backward kernels, and the taps
+// of a convolution over it.
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "runtime/core/kernel.h"
 
@@ -34,5 +36,56 @@ Window window_of(const KernelSpec& spec, const TensorType& x, int64_t kernel_h, 
 /// A pooling op's window: `kernel`, `ceil_mode` and the other window
 /// attributes over `x`; fails unless every pad is smaller than the kernel.
 Window pool_window_of(const KernelSpec& spec, const TensorType& x);
+
+/// Conv2D's products y += x·w over the window, with weights w
+/// [O, C/groups, KH, KW]: the (x offset, w offset, y offset) of each, in the
+/// forward kernel's order. The backward kernels walk them, and so does
+/// ConvTranspose, whose output is this window's input.
+class ConvTaps {
+ public:
+  /// Conv2D over x; fails unless the window fits x and w fits x's channels.
+  ConvTaps(const KernelSpec& spec, const TensorType& x, const Shape& w)
+      : ConvTaps(spec, x.to_string(), window_of(spec, x, kernel_dim(spec, w, 2), kernel_dim(spec, w, 3), false), w) {}
+  /// Conv2D with a window already computed (its input called `x` in errors).
+  ConvTaps(const KernelSpec& spec, const std::string& x, const Window& window, const Shape& w);
+
+  /// y's shape: [N, O, OH, OW].
+  Shape output_shape() const { return {window_.batch, out_channels_, window_.out_h, window_.out_w}; }
+
+  template <class Fn>
+  void for_each(Fn fn) const {
+    const Window& g = window_;
+    int64_t group_in = g.channels / groups_;
+    int64_t group_out = out_channels_ / groups_;
+    int64_t y = 0;
+    for (int64_t n = 0; n < g.batch; ++n) {
+      for (int64_t o = 0; o < out_channels_; ++o) {
+        int64_t first_channel = o / group_out * group_in;
+        for (int64_t oh = 0; oh < g.out_h; ++oh) {
+          for (int64_t ow = 0; ow < g.out_w; ++ow, ++y) {
+            for (int64_t c = 0; c < group_in; ++c) {
+              int64_t plane = (n * g.channels + first_channel + c) * g.in_h;
+              int64_t taps = (o * group_in + c) * g.kernel_h;
+              for (int64_t kh = 0; kh < g.kernel_h; ++kh) {
+                for (int64_t kw = 0; kw < g.kernel_w; ++kw) {
+                  int64_t ih = g.row(oh, kh), iw = g.col(ow, kw);
+                  if (g.inside(ih, iw)) fn((plane + ih) * g.in_w + iw, (taps + kh) * g.kernel_w + kw, y);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+ private:
+  /// Dim d of w, which must be [O, C/groups, KH, KW].
+  static int64_t kernel_dim(const KernelSpec& spec, const Shape& w, size_t d);
+
+  Window window_;
+  int64_t groups_ = 1;
+  int64_t out_channels_ = 0;
+};
 
 }  // namespace graphc

@@ -1,14 +1,16 @@
 // The parallel executor and the memory plan under it: random DAGs compiled
 // for random device counts and placements must give results bit-identical
 // to the sequential reference, in every run, also with freed buffers
-// poisoned; several sessions of one module run at once; kernel errors stop
-// a run cleanly.
+// poisoned; in-place reuse gives the results of a plan without reuse, on
+// reference and optimised kernels; several sessions of one module run at
+// once; kernel errors stop a run cleanly.
 #include <fmt/format.h>
 #include <google/protobuf/text_format.h>
 
 #include <catch2/catch.hpp>
 #include <atomic>
 #include <cstring>
+#include <map>
 #include <random>
 #include <set>
 #include <sstream>
@@ -66,13 +68,30 @@ proto::GraphDef random_dag(std::mt19937& rng, int nodes, int devices) {
   return def;
 }
 
-std::shared_ptr<const Module> compile(const proto::GraphDef& def, DeviceSpec devices, int opt_level) {
+proto::Module compile_proto(const proto::GraphDef& def, DeviceSpec devices, int opt_level) {
   auto graph = import_graphdef(def, "random.pbtxt");
   CompileOptions options;
   options.opt_level = opt_level;
   options.pipeline.devices = devices;
   std::ostringstream diag;
-  return Module::from_proto(compile_graph(*graph, options, diag));
+  return compile_graph(*graph, options, diag);
+}
+
+std::shared_ptr<const Module> compile(const proto::GraphDef& def, DeviceSpec devices, int opt_level) {
+  return Module::from_proto(compile_proto(def, devices, opt_level));
+}
+
+/// `m` with every buffer in bytes of its own and no in-place declarations:
+/// the plan without any reuse, to compare a planned module with.
+proto::Module without_reuse(proto::Module m) {
+  std::vector<int64_t> end(m.devices_size(), 0);
+  for (auto& b : *m.mutable_buffers()) {
+    b.set_offset(end[b.device()]);
+    end[b.device()] += b.size();
+  }
+  for (int d = 0; d < m.devices_size(); ++d) m.mutable_devices(d)->set_arena_bytes(end[d]);
+  for (auto& step : *m.mutable_steps()) step.clear_in_place();
+  return m;
 }
 
 Tensor random_input(std::mt19937& rng) {
@@ -84,6 +103,32 @@ Tensor random_input(std::mt19937& rng) {
 
 bool bit_identical(const Tensor& a, const Tensor& b) {
   return a.type() == b.type() && std::memcmp(a.raw_data(), b.raw_data(), a.byte_size()) == 0;
+}
+
+/// Runs `planned` (freed buffers poisoned when `poison`) and the same module
+/// without reuse on `inputs` `runs` times; every output must match bit for
+/// bit after every run (a training step also updates its Variables, which
+/// the next run's outputs show).
+void expect_same_as_without_reuse(const proto::Module& planned, const std::map<std::string, Tensor>& inputs, int runs,
+                                  bool poison) {
+  auto with = Module::from_proto(planned);
+  auto without = Module::from_proto(without_reuse(planned));
+  SessionOptions options;
+  options.poison_freed_buffers = poison;
+  Session actual(with, options);
+  Session expected(without);
+  for (const auto& [name, value] : inputs) {
+    actual.set_input(name, value);
+    expected.set_input(name, value);
+  }
+  for (int run = 0; run < runs; ++run) {
+    actual.run();
+    expected.run();
+    for (const auto& out : with->outputs()) {
+      INFO("run " << run << " output " << out.name << " poison " << poison);
+      REQUIRE(bit_identical(expected.output(out.name), actual.output(out.name)));
+    }
+  }
 }
 
 }  // namespace
@@ -118,6 +163,72 @@ TEST_CASE("random DAGs on random devices match the sequential reference bit for 
     }
   }
   CHECK(runs == 1200);
+}
+
+TEST_CASE("in-place reuse gives the results of a plan without reuse, bit for bit", "[executor][memory]") {
+  std::mt19937 rng(515);
+  const DeviceSpec specs[] = {{1, 1}, {2, 1}, {3, 1}};
+  int reused = 0;
+  for (int trial = 0; trial < 24; ++trial) {
+    DeviceSpec devices = specs[trial % 3];
+    int opt_level = trial % 2 == 0 ? 1 : 2;  // reference kernels, then oneDNN's
+    proto::Module m = compile_proto(random_dag(rng, 20 + trial * 2, devices.count), devices, opt_level);
+    reused += m.memory().in_place_buffers();
+    INFO("trial " << trial << " devices " << devices.to_string() << " -O" << opt_level);
+    expect_same_as_without_reuse(m, {{"x", random_input(rng)}}, 5, trial % 4 < 2);
+  }
+  CHECK(reused > 24);
+}
+
+TEST_CASE("the loader accepts in-place reuse only where a step declares it", "[executor][memory]") {
+  const char* text = R"(
+    node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } }
+           attr { key: "shape" value { shape { dim: 4 dim: 33 } } } }
+    node { name: "a" op: "Relu" input: "x" }
+    node { name: "b" op: "Tanh" input: "a" }
+    node { name: "c" op: "Sigmoid" input: "b" }
+    node { name: "y" op: "Neg" input: "c" }
+    signature { inputs { name: "x" tensor: "x" } outputs { name: "y" tensor: "y" } })";
+  proto::GraphDef def;
+  REQUIRE(google::protobuf::TextFormat::ParseFromString(text, &def));
+  proto::Module m = compile_proto(def, {1, 1}, 1);
+  REQUIRE(m.memory().in_place_buffers() == 2);  // b over a, c over b
+  CHECK_NOTHROW(Module::from_proto(m));
+  proto::Module undeclared = m;
+  for (auto& step : *undeclared.mutable_steps()) step.clear_in_place();
+  CHECK_THROWS_WITH(Module::from_proto(undeclared), Catch::Contains("overlap"));
+  proto::Module bad_index = m;
+  for (auto& step : *bad_index.mutable_steps()) {
+    for (auto& pair : *step.mutable_in_place()) pair.set_input(1);
+  }
+  CHECK_THROWS_WITH(Module::from_proto(bad_index), Catch::Contains("declares output 0 in place of input 1"));
+}
+
+TEST_CASE("the CNN training step with in-place reuse matches the step without, bit for bit", "[executor][memory]") {
+  std::mt19937 rng(3);
+  Tensor x(DType::f32, {4, 1, 28, 28});
+  std::uniform_real_distribution<float> pixel(0.f, 1.f);
+  for (int64_t i = 0; i < x.num_elements(); ++i) x.data<float>()[i] = pixel(rng);
+  Tensor labels(DType::i32, {4});
+  for (int i = 0; i < 4; ++i) labels.data<int32_t>()[i] = (i * 7) % 10;
+  Tensor learning_rate(DType::f32, {});
+  learning_rate.data<float>()[0] = 0.05f;
+  for (int opt_level : {1, 2}) {
+    CompileOptions options;
+    options.opt_level = opt_level;
+    options.train = true;
+    options.shapes["x"] = x.shape();
+    options.shapes["labels"] = labels.shape();
+    options.pipeline.devices = {1, 1};
+    std::ostringstream diag;
+    proto::Module m =
+        compile_model(std::string(GRAPHC_SOURCE_DIR) + "/examples/fashion_mnist/cnn.pbtxt", options, diag);
+    REQUIRE(m.memory().in_place_buffers() >= 3);  // the three ReluGrads
+    INFO("-O" << opt_level);
+    for (bool poison : {false, true}) {
+      expect_same_as_without_reuse(m, {{"x", x}, {"labels", labels}, {"learning_rate", learning_rate}}, 3, poison);
+    }
+  }
 }
 
 TEST_CASE("multi-device modules have transfers, per-device arenas and a checked plan", "[executor]") {

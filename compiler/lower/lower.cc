@@ -171,6 +171,25 @@ class ModuleBuilder {
       step->add_outputs(id);
       producer_step_[id] = index;
     }
+    add_in_place(n, step);
+  }
+
+  /// The schema's in_place and may_overwrite pairs whose output and input
+  /// have one type.
+  static void add_in_place(const ir::Node* n, proto::Step* step) {
+    const ops::OpSchema* schema = ops::OpRegistry::global().find(n->op());
+    if (schema == nullptr) return;
+    for (const auto* pairs : {&schema->in_place, &schema->may_overwrite}) {
+      for (auto [output, input] : *pairs) {
+        if (static_cast<size_t>(output) >= n->num_outputs() || static_cast<size_t>(input) >= n->inputs().size() ||
+            n->output(output)->type() != n->input(input)->type()) {
+          continue;
+        }
+        proto::InPlace* pair = step->add_in_place();
+        pair->set_output(output);
+        pair->set_input(input);
+      }
+    }
   }
 
   void bind_signature() {
@@ -221,7 +240,11 @@ class ModuleBuilder {
       deps.emplace_back(step.deps().begin(), step.deps().end());
       for (int id : step.outputs()) {
         if (own_storage.count(id)) continue;
-        lives[id] = BufferLife{id, step.device(), 0, byte_size(module_.values(id)), s, {}};
+        lives[id] = BufferLife{id, step.device(), 0, byte_size(module_.values(id)), s, {}, {}};
+      }
+      for (const proto::InPlace& pair : step.in_place()) {
+        auto it = lives.find(step.outputs(pair.output()));
+        if (it != lives.end()) it->second.in_place_of.push_back(step.inputs(pair.input()));
       }
       for (int id : step.inputs()) {
         auto it = lives.find(id);
@@ -248,6 +271,7 @@ class ModuleBuilder {
     module_.mutable_memory()->set_lower_bound_bytes(plan.lower_bound_bytes);
     module_.mutable_memory()->set_naive_bytes(plan.naive_bytes);
     module_.mutable_memory()->set_heuristic(plan.heuristic);
+    module_.mutable_memory()->set_in_place_buffers(plan.in_place_buffers);
   }
 
   const ir::Graph& graph_;

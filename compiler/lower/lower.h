@@ -18,8 +18,11 @@ namespace graphc {
 ///  - each step depends on the producers of its inputs, on the steps of its
 ///    control inputs and on the previous step of its device, which fixes the
 ///    order within a device;
-///  - intermediate buffers get offsets in one arena per device (plan_memory);
-///    signature inputs and outputs keep storage of their own;
+///  - a step lists the op schema's in_place pairs whose output and input
+///    have one type (Step.in_place);
+///  - intermediate buffers get offsets in one arena per device (plan_memory),
+///    an output taking over its input's buffer where Step.in_place and the
+///    step DAG allow; signature inputs and outputs keep storage of their own;
 ///  - assignments become state updates: the value is written into its
 ///    Variable's storage by a node whose op declares that output in place of
 ///    the Variable input (an error names the Variable otherwise).

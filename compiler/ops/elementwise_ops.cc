@@ -1,5 +1,14 @@
 // Elementwise ops: broadcasting binary arithmetic, unary math and
 // activations, and Cast, with their gradients.
+//
+// In place (OpSchema::may_overwrite): a unary op's y may be written over x, a
+// binary op's y over a (when a has y's type; lowering checks it). Every
+// kernel of these ops reads element i of the operand before it writes y[i]
+// and reads no other element of it afterwards: the reference kernels map
+// index by index, oneDNN's eltwise primitive documents src == dst and its
+// binary primitive src0 == dst (our binary kernel passes a as src0 whenever
+// a has the output's shape). y over b is left out: oneDNN does not document
+// src1 == dst.
 #include <numbers>
 
 #include "compiler/ops/op_registry.h"
@@ -123,8 +132,14 @@ constexpr ElementwiseOp kUnaryOps[] = {
 void register_elementwise_ops(OpRegistry& r) {
   for (const ElementwiseOp& op : kBinaryOps) {
     r.add(
-        OpBuilder(op.name).doc(op.doc).input("a").input("b").output("y").infer(broadcasting_binary(op.dtypes))
-              .gradient(op.gradient));
+        OpBuilder(op.name)
+              .doc(op.doc)
+              .input("a")
+              .input("b")
+              .output("y")
+              .infer(broadcasting_binary(op.dtypes))
+              .gradient(op.gradient)
+              .may_overwrite(0, 0));
   }
   for (const ElementwiseOp& op : kUnaryOps) {
     r.add(OpBuilder(op.name)
@@ -132,7 +147,8 @@ void register_elementwise_ops(OpRegistry& r) {
               .input("x")
               .output("y")
               .infer(unary_elementwise(op.dtypes))
-              .gradient(op.gradient));
+              .gradient(op.gradient)
+              .may_overwrite(0, 0));
   }
 
   ShapeFn unary_float = unary_elementwise(DTypeClass::float_);
@@ -145,7 +161,8 @@ void register_elementwise_ops(OpRegistry& r) {
                         one_of(ctx, "approximate", {"none", "tanh"});
                         return unary_float(ctx);
                       })
-                      .gradient(gelu_gradient));
+                      .gradient(gelu_gradient)
+                      .may_overwrite(0, 0));
 
   r.add(
       OpBuilder("Cast")

@@ -95,9 +95,12 @@ OpBuilder& pool_attrs(OpBuilder& op) {
       .attr("ceil_mode", AttrType::bool_, attr_bool(false), "as the forward op");
 }
 
-/// dx of an elementwise activation: dy and x of one shape.
+/// dx of an elementwise activation: dy and x of one shape. dx may be
+/// written over dy: the reference kernel maps index by index, and oneDNN's
+/// eltwise backward documents diff_src == diff_dst.
 OpBuilder activation_grad(const char* name, const char* doc) {
   OpBuilder op(name);
+  op.may_overwrite(0, 0);
   op.doc(doc).input("dy").input("x").output("dx").infer([](const InferContext& ctx) {
     expect_dtype_class(ctx, 0, DTypeClass::float_);
     expect_same_dtype(ctx, 1, 0);

@@ -155,6 +155,11 @@ OpBuilder& OpBuilder::in_place(int output, int input) {
   return *this;
 }
 
+OpBuilder& OpBuilder::may_overwrite(int output, int input) {
+  schema_.may_overwrite.emplace_back(output, input);
+  return *this;
+}
+
 OpSchema OpBuilder::build() && {
   if (!schema_.infer) throw Error("", fmt::format("op '{}' declared without a shape function", schema_.name));
   return std::move(schema_);

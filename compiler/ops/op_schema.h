@@ -145,8 +145,17 @@ struct OpSchema {
   /// (output, input) pairs whose kernel may write the output into the
   /// input's own buffer: each element is read before it is written. An
   /// assignment (ir::Assignment) needs this of the node producing the new
-  /// value, for the Variable it updates (the optimizer update ops).
+  /// value, for the Variable it updates (the optimizer update ops), and
+  /// the optimizer and autodiff passes read it as "this input is state the
+  /// op updates". Implies may_overwrite.
   std::vector<std::pair<int, int>> in_place;
+  /// (output, input) pairs whose kernels may write the output over the input
+  /// (of the same type) when nothing reads the input afterwards: every
+  /// kernel of the op reads element i of the input before it writes element
+  /// i of the output, and reads no element of the input after writing it. A
+  /// permission for the memory planner (compiler/lower/memory_plan.cc), not
+  /// a state update: elementwise ops such as Relu and Add declare it.
+  std::vector<std::pair<int, int>> may_overwrite;
 
   int num_outputs(const AttrMap& attrs) const {
     return output_count ? output_count(attrs) : static_cast<int>(outputs.size());
@@ -174,6 +183,7 @@ class OpBuilder {
   OpBuilder& constant();
   OpBuilder& stateful();
   OpBuilder& in_place(int output, int input);
+  OpBuilder& may_overwrite(int output, int input);
   OpBuilder& cost(CostFn fn);
 
   OpSchema build() &&;

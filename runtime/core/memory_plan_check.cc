@@ -23,6 +23,16 @@ bool may_share(const BufferLife& a, const BufferLife& b, const StepDag& dag) {
   return dead_before(a, b.def_step, dag) || dead_before(b, a.def_step, dag);
 }
 
+bool may_take_over(const BufferLife& in, const BufferLife& out, const StepDag& dag) {
+  if (in.device != out.device || in.size != out.size) return false;
+  if (std::find(out.in_place_of.begin(), out.in_place_of.end(), in.value) == out.in_place_of.end()) return false;
+  const int step = out.def_step;
+  if (!dag.happens_before(in.def_step, step)) return false;
+  if (std::find(in.use_steps.begin(), in.use_steps.end(), step) == in.use_steps.end()) return false;
+  return std::all_of(in.use_steps.begin(), in.use_steps.end(),
+                     [&](int u) { return u == step || dag.happens_before(u, step); });
+}
+
 void check_memory_plan(const std::vector<BufferLife>& buffers, const std::vector<int64_t>& arena_bytes,
                        const StepDag& dag, const std::vector<std::string>& value_names) {
   auto name = [&](const BufferLife& b) { return value_names.at(b.value); };
@@ -51,6 +61,7 @@ void check_memory_plan(const std::vector<BufferLife>& buffers, const std::vector
       const BufferLife& b = *sorted[j];
       if (b.device != a.device || b.offset >= a.offset + a.size) break;
       if (a.size == 0 || b.size == 0 || may_share(a, b, dag)) continue;
+      if (a.offset == b.offset && (may_take_over(a, b, dag) || may_take_over(b, a, dag))) continue;
       throw Error("memory plan", fmt::format("'{}' and '{}' overlap in the arena of device {} but may be live at "
                                              "the same time",
                                              name(a), name(b), a.device));

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -129,8 +130,18 @@ void Executor::poison_after(int step) {
     }
     std::memset(t->raw_data(), 0xFF, t->byte_size());
   };
+  // An input whose bytes an output of this step took over in place is dead,
+  // but its bytes now hold that output.
+  auto taken_over = [&](int id) {
+    const ValuePlacement& in = module_.placements[id];
+    if (in.kind != ValuePlacement::Kind::arena) return false;
+    return std::any_of(s.outputs.begin(), s.outputs.end(), [&](int out) {
+      const ValuePlacement& p = module_.placements[out];
+      return p.kind == ValuePlacement::Kind::arena && p.device == in.device && p.offset == in.offset;
+    });
+  };
   for (int id : s.inputs) {
-    if (readers_left_[id].fetch_sub(1, std::memory_order_acq_rel) == 1) poison_value(id);
+    if (readers_left_[id].fetch_sub(1, std::memory_order_acq_rel) == 1 && !taken_over(id)) poison_value(id);
   }
   for (int id : s.outputs) {
     if (readers_[id] == 0) poison_value(id);

@@ -95,8 +95,29 @@ void link_steps(const proto::Module& m, Module::Impl& impl) {
   }
 }
 
+/// A step's in-place declarations as (output, input) value ids, checked: the
+/// indices exist and the two values have one type.
+std::vector<std::pair<int, int>> in_place_pairs(const proto::Step& s, const LoadedStep& step,
+                                                const Module::Impl& impl) {
+  std::vector<std::pair<int, int>> pairs;
+  for (const proto::InPlace& pair : s.in_place()) {
+    if (pair.output() < 0 || pair.output() >= static_cast<int>(step.outputs.size()) || pair.input() < 0 ||
+        pair.input() >= static_cast<int>(step.inputs.size()) ||
+        impl.value_types[step.outputs[pair.output()]] != impl.value_types[step.inputs[pair.input()]]) {
+      throw Error(fmt::format("node '{}' ({})", step.node, step.op),
+                  fmt::format("declares output {} in place of input {}, which are not an output and an input of "
+                              "one type",
+                              pair.output(), pair.input()));
+    }
+    pairs.emplace_back(step.outputs[pair.output()], step.inputs[pair.input()]);
+  }
+  return pairs;
+}
+
 /// Arena offsets from the memory plan, re-checked for safety: a corrupt or
-/// hand-edited module must not make two live values share memory.
+/// hand-edited module must not make two live values share memory, except
+/// where a step declares an output in place of an input (Step.in_place) and
+/// check_memory_plan accepts the reuse.
 void place_values(const proto::Module& m, Module::Impl& impl) {
   impl.placements.assign(m.values_size(), {});
   for (int id = 0; id < m.values_size(); ++id) {
@@ -124,7 +145,7 @@ void place_values(const proto::Module& m, Module::Impl& impl) {
       throw Error(where, "lives on another device than the step that writes it");
     }
     life_of[b.value()] = static_cast<int>(lives.size());
-    lives.push_back({b.value(), b.device(), b.offset(), b.size(), producer[b.value()], {}});
+    lives.push_back({b.value(), b.device(), b.offset(), b.size(), producer[b.value()], {}, {}});
     impl.placements[b.value()] = {ValuePlacement::Kind::arena, b.device(), b.offset()};
   }
   std::vector<std::vector<int>> deps;
@@ -133,6 +154,9 @@ void place_values(const proto::Module& m, Module::Impl& impl) {
     deps.emplace_back(d.begin(), d.end());
     for (int id : impl.steps[i].inputs) {
       if (life_of[id] >= 0) lives[life_of[id]].use_steps.push_back(static_cast<int>(i));
+    }
+    for (auto [out, in] : in_place_pairs(m.steps(static_cast<int>(i)), impl.steps[i], impl)) {
+      if (life_of[out] >= 0) lives[life_of[out]].in_place_of.push_back(in);
     }
   }
   std::vector<std::string> names;

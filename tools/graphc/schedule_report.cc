@@ -35,6 +35,7 @@ nlohmann::json memory_report(const proto::Module& m) {
   r["naive_bytes"] = m.memory().naive_bytes();
   r["efficiency"] = arena_total > 0 ? static_cast<double>(m.memory().lower_bound_bytes()) / static_cast<double>(arena_total) : 1.0;
   r["heuristic"] = m.memory().heuristic();
+  r["in_place_buffers"] = m.memory().in_place_buffers();
   std::vector<const proto::Buffer*> largest;
   for (const auto& b : m.buffers()) largest.push_back(&b);
   std::sort(largest.begin(), largest.end(), [](const auto* a, const auto* b) { return a->size() > b->size(); });
@@ -103,6 +104,8 @@ void print_memory_report(const nlohmann::json& r) {
                            human_bytes(r["lower_bound_bytes"].get<int64_t>()), human_bytes(r["naive_bytes"].get<int64_t>()));
   std::cout << fmt::format("  efficiency {:.3f} (lower bound / arena), placement order: {}\n",
                            r["efficiency"].get<double>(), r["heuristic"].get<std::string>());
+  std::cout << fmt::format("  in place: {} buffers written over an input's buffer\n",
+                           r["in_place_buffers"].get<int>());
   std::cout << "  largest buffers:\n";
   for (const auto& b : r["largest_buffers"]) {
     std::cout << fmt::format("    {:<32} {:>10}  {} @ {}\n", b["value"].get<std::string>(),

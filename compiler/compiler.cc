@@ -8,6 +8,7 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "compiler/codegen/generated_kernels.h"
 #include "compiler/import/model_file.h"
 #include "compiler/import/onnx_import.h"
 #include "compiler/import/onnx_model.h"
@@ -32,6 +33,17 @@ std::unique_ptr<ir::Graph> load_model(const std::filesystem::path& path, const S
 }
 
 namespace {
+
+/// The fusion passes' decisions, for inspect --fusion.
+void record_fusion(proto::Module& module, const std::vector<passes::FusionDecision>& decisions) {
+  for (const auto& d : decisions) {
+    proto::FusionDecision* out = module.add_fusion();
+    out->set_pass(d.pass);
+    out->set_node(d.node);
+    for (const auto& m : d.members) out->add_ops(m);
+    out->set_reason(d.reason);
+  }
+}
 
 /// -O0 and -O1 run the reference kernels only (so comparing -O1 with -O2
 /// isolates the kernels from the graph rewrites); at -O2 the runtime picks
@@ -125,19 +137,22 @@ proto::Module compile_graph(ir::Graph& graph, const CompileOptions& options, std
   if (options.inference && !options.train) drop_training_signature(graph, options.pipeline.loss, options.labels);
   std::unique_ptr<ir::Graph> forward;
   if (options.train) forward = import_graphdef(export_graphdef(graph), "inference entry point");
-  run_pipeline(graph, default_pipeline(options.opt_level, options.train), options.pipeline, diag);
+  auto fusion = run_pipeline(graph, default_pipeline(options.opt_level, options.train), options.pipeline, diag);
   proto::Module module = lower_to_module(graph, options.pipeline.devices);
+  record_fusion(module, fusion);
   choose_kernels(module, options.opt_level);
   if (forward != nullptr) {
     drop_training_signature(*forward, options.pipeline.loss, options.labels);
     PipelineOptions quiet = options.pipeline;
     quiet.print_after.clear();
     quiet.print_after_all = quiet.time_passes = false;
-    run_pipeline(*forward, default_pipeline(options.opt_level), quiet, diag);
+    auto forward_fusion = run_pipeline(*forward, default_pipeline(options.opt_level), quiet, diag);
     proto::Module& inference = *module.mutable_inference();
     inference = lower_to_module(*forward, options.pipeline.devices, /*mutable_variables=*/true);
+    record_fusion(inference, forward_fusion);
     choose_kernels(inference, options.opt_level);
   }
+  if (options.opt_level >= 2) codegen::generate_fused_kernels(module);
   return module;
 }
 

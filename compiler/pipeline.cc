@@ -2,7 +2,7 @@
 //
 //   -O0  verify, infer-shapes                      (reference kernels, no rewrites)
 //   -O1  + simplify: fold-constants, cse, dce to a fixed point
-//   -O2  -O1 (the default; kernel fusion and layout passes join here)
+//   -O2  -O1, then fold-batchnorm, fuse-epilogue, fuse-elementwise, dce (the default)
 //   --train  autodiff, optimizer and infer-shapes again, right after infer-shapes
 // Every level ends with place (devices and the predicted schedule).
 #include "compiler/pipeline.h"
@@ -32,6 +32,9 @@ Pipeline default_pipeline(int opt_level, bool train) {
   Pipeline p = {{"verify", {"verify"}}, {"infer-shapes", {"infer-shapes"}}};
   if (train) p.insert(p.end(), {{"autodiff", {"autodiff"}}, {"optimizer", {"optimizer"}}, {"infer-shapes", {"infer-shapes"}}});
   if (opt_level >= 1) p.push_back({"simplify", {"fold-constants", "cse", "dce"}, true});
+  if (opt_level >= 2) {
+    for (const char* pass : {"fold-batchnorm", "fuse-epilogue", "fuse-elementwise", "dce"}) p.push_back({pass, {pass}});
+  }
   p.push_back({"place", {"place"}});
   return p;
 }
@@ -45,7 +48,7 @@ std::string describe_pipeline(const Pipeline& pipeline) {
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
-void run_pipeline(ir::Graph& graph, const Pipeline& pipeline, const PipelineOptions& options, std::ostream& diag) {
+std::vector<passes::FusionDecision> run_pipeline(ir::Graph& graph, const Pipeline& pipeline, const PipelineOptions& options, std::ostream& diag) {
   for (const auto& name : options.print_after) {
     if (passes::find_pass(name) == nullptr) throw Error("--print-after", fmt::format("unknown pass '{}'", name));
   }
@@ -97,6 +100,7 @@ void run_pipeline(ir::Graph& graph, const Pipeline& pipeline, const PipelineOpti
     }
     diag << fmt::format("{:>10.3f} ms  total\n", total * 1e3);
   }
+  return std::move(ctx.fusion);
 }
 
 }  // namespace graphc

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "compiler/ir/graph.h"
-#include "compiler/passes/optimizer_spec.h"
+#include "compiler/passes/pass.h"
 #include "graphc/device.h"
 
 namespace graphc {
@@ -41,6 +41,7 @@ struct PipelineOptions {
 };
 
 /// Runs every stage on `graph`. Diagnostics (IR dumps, timings) go to `diag`.
-void run_pipeline(ir::Graph& graph, const Pipeline& pipeline, const PipelineOptions& options, std::ostream& diag);
+/// Returns the fusion passes' decisions.
+std::vector<passes::FusionDecision> run_pipeline(ir::Graph& graph, const Pipeline& pipeline, const PipelineOptions& options, std::ostream& diag);
 
 }  // namespace graphc

@@ -252,6 +252,8 @@ const std::map<std::string, std::string> kNotDifferentiable = {
     {"Ceil", "piecewise constant: zero gradient"}, {"Round", "piecewise constant: zero gradient"},
     {"SGDUpdate", "an optimizer update: applies gradients"}, {"MomentumUpdate", "an optimizer update"},
     {"AdamUpdate", "an optimizer update"},
+    {"FusedConv2D", "made by fusion, after autodiff"}, {"FusedDense", "made by fusion, after autodiff"},
+    {"FusedMatMul", "made by fusion, after autodiff"}, {"FusedElementwise", "made by fusion, after autodiff"},
 };
 
 /// Differentiable ops (added by the ONNX importer) whose gradient builders

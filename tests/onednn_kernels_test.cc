@@ -32,6 +32,7 @@
 #include "runtime/core/kernel.h"
 #include "runtime/src/kernel_selection.h"
 #include "runtime/src/module_impl.h"
+#include "test_graphs.h"
 
 namespace graphc {
 namespace {
@@ -46,15 +47,7 @@ constexpr Tolerance kLinear{1e-4f, 1e-4f};
 constexpr Tolerance kElementwise{1e-5f, 1e-5f};
 constexpr Tolerance kNormalising{1e-4f, 1e-5f};
 
-/// Uniform values in [low, high), the same for the same seed.
-Tensor random_tensor(const Shape& shape, uint32_t seed, float low = -1.0f, float high = 1.0f) {
-  Tensor t(DType::f32, shape);
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<float> dist(low, high);
-  float* p = t.data<float>();
-  for (int64_t i = 0; i < t.num_elements(); ++i) p[i] = dist(gen);
-  return t;
-}
+using testing::random_tensor;
 
 std::vector<Tensor> run_kernel(const Kernel& kernel, const std::vector<Tensor>& inputs, const TensorType& output) {
   std::vector<Tensor> results{Tensor(output)};

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -96,6 +97,16 @@ inline std::string signature_text(const std::vector<std::pair<std::string, std::
 }
 
 // ----- Tensors ----------------------------------------------------------------
+
+/// f32 values uniform in [low, high), the same for the same seed.
+inline Tensor random_tensor(const Shape& shape, uint32_t seed, float low = -1.0f, float high = 1.0f) {
+  Tensor t(DType::f32, shape);
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> dist(low, high);
+  float* p = t.data<float>();
+  for (int64_t i = 0; i < t.num_elements(); ++i) p[i] = dist(gen);
+  return t;
+}
 
 /// A tensor of `shape` holding `values` (C order).
 template <class T>

@@ -91,7 +91,10 @@ ir::Value* erf_derivative(GradientContext& g) {
 }
 
 Gradients neg_gradient(GradientContext& g) { return {g.add("Neg", {g.grad()})}; }
-Gradients relu_gradient(GradientContext& g) { return {g.add("ReluGrad", {g.grad(), g.input(0)})}; }
+/// ReluGrad reads y = relu(x), not x: y > 0 exactly where x > 0 (NaN in
+/// both cases fails the test), and x then has no reader besides Relu, so
+/// fuse-epilogue can fold the Relu into the Conv2D/Dense producing x.
+Gradients relu_gradient(GradientContext& g) { return {g.add("ReluGrad", {g.grad(), g.output()})}; }
 Gradients gelu_gradient(GradientContext& g) {
   return {g.add("GeluGrad", {g.grad(), g.input(0)}, {{"approximate", g.attrs().get("approximate")}})};
 }

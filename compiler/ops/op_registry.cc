@@ -25,6 +25,7 @@ const OpRegistry& OpRegistry::global() {
     register_gradient_ops(r);
     register_loss_ops(r);
     register_optimizer_ops(r);
+    register_fused_ops(r);
     return r;
   }();
   return registry;

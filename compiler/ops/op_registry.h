@@ -41,5 +41,6 @@ void register_index_ops(OpRegistry& r);        // index_ops.cc: TopK, GatherND, 
 void register_gradient_ops(OpRegistry& r);     // gradient_ops.cc: backward ops
 void register_loss_ops(OpRegistry& r);         // loss_ops.cc: SoftmaxCrossEntropy, MeanSquaredError
 void register_optimizer_ops(OpRegistry& r);    // optimizer_ops.cc: SGDUpdate, MomentumUpdate, AdamUpdate
+void register_fused_ops(OpRegistry& r);        // fused_ops.cc: FusedConv2D/Dense/MatMul, FusedElementwise (made by the fusion passes)
 
 }  // namespace graphc::ops

@@ -15,6 +15,15 @@
 
 namespace graphc::passes {
 
+/// A fusion pass's decision, for `graphc inspect --fusion`: a group it
+/// fused into `node` (reason empty), or a candidate it left alone.
+struct FusionDecision {
+  std::string pass;
+  std::string node;
+  std::vector<std::string> members;  // "name (Op)"
+  std::string reason;
+};
+
 /// State shared by the passes of one pipeline run.
 struct PassContext {
   /// Set by infer-shapes: from then on every value must carry a type.
@@ -28,6 +37,8 @@ struct PassContext {
   OptimizerSpec optimizer;
   /// The devices the place pass distributes the graph over.
   DeviceSpec devices = DeviceSpec::whole_machine();
+  /// What the fusion passes did and did not fuse, in the order they decided.
+  std::vector<FusionDecision> fusion;
 };
 
 using PassFn = bool (*)(ir::Graph&, PassContext&);
@@ -51,6 +62,9 @@ bool apply_optimizer(ir::Graph& graph, PassContext& ctx);  // optimizer.cc
 bool fold_constants(ir::Graph& graph, PassContext& ctx);   // fold_constants.cc
 bool eliminate_common_subexpressions(ir::Graph& graph, PassContext& ctx);  // cse.cc
 bool eliminate_dead_code(ir::Graph& graph, PassContext& ctx);              // dce.cc
+bool fold_batchnorm(ir::Graph& graph, PassContext& ctx);   // fold_batchnorm.cc
+bool fuse_epilogue(ir::Graph& graph, PassContext& ctx);    // fuse_epilogue.cc
+bool fuse_elementwise(ir::Graph& graph, PassContext& ctx); // fuse_elementwise.cc
 bool place(ir::Graph& graph, PassContext& ctx);            // place.cc
 
 }  // namespace graphc::passes

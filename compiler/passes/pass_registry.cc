@@ -12,6 +12,11 @@ const std::vector<PassInfo>& all_passes() {
       {"fold-constants", "evaluate nodes whose inputs are all constants", fold_constants},
       {"cse", "merge nodes with the same op, attributes and inputs", eliminate_common_subexpressions},
       {"dce", "remove nodes no signature output depends on", eliminate_dead_code},
+      {"fold-batchnorm", "fold inference BatchNorm into the constant weights of the Conv2D/Dense before it",
+       fold_batchnorm},
+      {"fuse-epilogue", "fold bias adds, residual adds and an activation into the Conv2D/Dense/MatMul before them",
+       fuse_epilogue},
+      {"fuse-elementwise", "merge DAGs of elementwise ops over one shape into one generated loop", fuse_elementwise},
       {"place", "assign every node a device by earliest-finish-time list scheduling", place},
   };
   return passes;

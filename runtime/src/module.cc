@@ -275,6 +275,13 @@ std::shared_ptr<const Module> Module::from_proto(proto::Module m) {
     impl->input_ids.push_back(b.value());
   }
   load_devices(m, *impl);
+  GeneratedCode generated;
+  if (m.has_jit()) {
+    impl->generated_code = JitLibrary::load(m.jit(), generated.why_not);
+    generated.library = impl->generated_code.get();
+  } else {
+    generated.why_not = "the module has no generated code (compiled without it)";
+  }
   for (const auto& s : m.steps()) {
     std::string where = fmt::format("node '{}' ({})", s.node(), s.op());
     check_schedule(s, static_cast<int>(impl->steps.size()), *impl, where);
@@ -300,7 +307,7 @@ std::shared_ptr<const Module> Module::from_proto(proto::Module m) {
       out_types.push_back(impl->value_types[id]);
     }
     AttrMap attrs(s.node(), s.op(), {s.attr().begin(), s.attr().end()});
-    SelectedKernel selected = select_kernel(KernelSpec{attrs, in_types, out_types, constants}, s.kernel());
+    SelectedKernel selected = select_kernel(KernelSpec{attrs, in_types, out_types, constants}, s.kernel(), generated);
     step.kernel = std::move(selected.kernel);
     step.backend = std::move(selected.backend);
     step.fallback_reason = std::move(selected.fallback_reason);

@@ -8,6 +8,7 @@
 #include "graphc/module.h"
 #include "proto/module.pb.h"
 #include "runtime/core/kernel.h"
+#include "runtime/kernels/jit/jit_library.h"
 
 namespace graphc {
 
@@ -41,6 +42,9 @@ struct ValuePlacement {
 
 struct Module::Impl {
   proto::Module proto;
+  /// The linked generated kernels (null when the module has none or they
+  /// cannot run here); declared before `steps`, whose kernels call into it.
+  std::unique_ptr<JitLibrary> generated_code;
   std::vector<TensorType> value_types;
   /// Constant values by value id (and the initial values of mutable
   /// Variables); empty tensors for other values.

@@ -193,6 +193,11 @@ test_inspect_model() {
   stdout_has "(model)" "inputs:" "f32[1,784]" "outputs:" "parameters: 535818" "Dense×3" "Softmax×1"
 }
 
+test_inspect_fusion() {
+  graphc_ok inspect "$MLP" --shape x=1x784 --fusion || return 1
+  stdout_has "fusion: 2 groups" "[fuse-epilogue]" "(Dense)" "(Relu)" "not fused:" "is a signature output"
+}
+
 test_inspect_model_unknown_dims_note() {
   graphc_ok inspect "$CNN" || return 1
   stderr_has "note: input 'x' has unknown dims [-1,1,28,28]" || return 1
@@ -206,7 +211,7 @@ test_inspect_module() {
 
 test_inspect_json() {
   graphc_ok inspect "$WORK/mlp.gcm" --json || return 1
-  stdout_has '"node_count": 13' '"kind": "module"' || return 1
+  stdout_has '"node_count": 11' '"kind": "module"' || return 1  # two Dense+Relu pairs fused
   if ! command -v python3 >/dev/null; then
     echo "  (python3 not found: the JSON of inspect --json is not validated)"
     return 0
@@ -360,7 +365,7 @@ for name in inspect_placement_of_module compile_trained_weights_for_inference tr
   compile_train help compile_help run_help inspect_help dot_help version usage_error_exits_2 \
   compile_mlp compile_cnn compile_shape_before_model compile_default_output_path \
   run_mlp_named_input run_mlp_bare_input run_cnn run_cnn_bare_input run_model_directly \
-  inspect_model inspect_model_unknown_dims_note inspect_module inspect_json \
+  inspect_model inspect_fusion inspect_model_unknown_dims_note inspect_module inspect_json \
   dot_model dot_module print_pipeline print_after_infer_shapes print_after_all verify_each time_passes O0_matches_O2; do
   run_test "$name"
 done

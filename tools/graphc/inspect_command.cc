@@ -1,4 +1,5 @@
-// graphc inspect MODEL_OR_MODULE [--shape NAME=DIMS] [-O N] [--json] [--memory] [--placement] [--devices SPEC]
+// graphc inspect MODEL_OR_MODULE [--shape NAME=DIMS] [-O N] [--json] [--memory] [--placement] [--fusion]
+//                [--devices SPEC]
 //
 // A report of a graph: signature, op histogram, parameter count and every
 // node with its output types. For a model, the graph after the -O pipeline
@@ -16,6 +17,7 @@
 #include "runtime/src/module_impl.h"
 #include "tools/graphc/arguments.h"
 #include "tools/graphc/commands.h"
+#include "tools/graphc/fusion_report.h"
 #include "tools/graphc/schedule_report.h"
 
 namespace graphc::cli {
@@ -29,15 +31,17 @@ struct InspectArgs {
   bool json = false;
   bool memory = false;
   bool placement = false;
+  bool fusion = false;
   std::string devices;
 };
 
-/// The module whose plan --memory/--placement describe: the file itself, or
-/// a model compiled in memory with the given shapes, -O level and devices.
-proto::Module module_for_plan(const InspectArgs& args) {
+/// The module whose plan --memory/--placement/--fusion describe: the file
+/// itself, or a model compiled in memory with the given shapes, -O level
+/// and devices.
+proto::Module module_for_plan(const InspectArgs& args, int opt_level) {
   if (is_module_path(args.path)) return read_module(args.path);
   CompileOptions options;
-  options.opt_level = args.opt_level;
+  options.opt_level = opt_level;
   options.shapes = parse_shapes(args.shapes);
   if (!args.devices.empty()) options.pipeline.devices = DeviceSpec::parse(args.devices);
   std::ostringstream no_diag;
@@ -138,16 +142,19 @@ void run_inspect(const InspectArgs& args) {
   nlohmann::json report = build_report(args.path, *graph);
   if (is_module_path(args.path)) report["kernels"] = kernel_report(*Module::load(args.path));
   if (args.memory || args.placement) {
-    proto::Module module = module_for_plan(args);
+    proto::Module module = module_for_plan(args, args.opt_level);
     if (args.memory) report["memory"] = memory_report(module);
     if (args.placement) report["placement"] = placement_report(module);
   }
+  // Fusion happens at -O2 only, so a model is compiled at -O2 for it.
+  if (args.fusion) report["fusion"] = fusion_report(module_for_plan(args, 2));
   if (args.json) {
     std::cout << report.dump(2) << "\n";
   } else {
     print_text(report);
     if (report.contains("memory")) print_memory_report(report["memory"]);
     if (report.contains("placement")) print_placement_report(report["placement"]);
+    if (report.contains("fusion")) print_fusion_report(report["fusion"]);
   }
 }
 
@@ -163,7 +170,9 @@ void add_inspect_command(CLI::App& app) {
   cmd->add_flag("--json", args->json, "Print the report as JSON");
   cmd->add_flag("--memory", args->memory, "Arena size per device against the liveness lower bound, largest buffers");
   cmd->add_flag("--placement", args->placement, "Device of every step, transfers and the predicted critical path");
-  cmd->add_option("--devices", args->devices, "For a model with --memory/--placement: cpu, cpu:N or cpu:NxC");
+  cmd->add_flag("--fusion", args->fusion,
+                "Fused groups and their ops, and why each candidate left alone was not fused (a model: at -O2)");
+  cmd->add_option("--devices", args->devices, "For a model with --memory/--placement/--fusion: cpu, cpu:N or cpu:NxC");
   cmd->callback([args] { run_inspect(*args); });
 }
 

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "runtime/core/shape_rules.h"
+#include "runtime/kernels/onednn/epilogue_post_ops.h"
 #include "runtime/kernels/onednn/onednn_kernels.h"
 #include "runtime/kernels/onednn/primitive_kernel.h"
 
@@ -38,26 +39,28 @@ dnnl::memory::desc matrix_desc(Shape stored, bool transposed, size_t rank) {
 /// Builds the kernel once the operands are described. `weights_stored` is
 /// how the weights tensor is laid out; when it is a constant, the primitive
 /// is offered any layout for it.
-std::unique_ptr<Kernel> make_matmul_kernel(const KernelSpec& spec, const dnnl::memory::desc& src,
-                                           const dnnl::memory::desc& weights_stored,
+std::unique_ptr<Kernel> make_matmul_kernel(const KernelSpec& spec, const onednn::EpiloguePostOps& epilogue,
+                                           const dnnl::memory::desc& src, const dnnl::memory::desc& weights_stored,
                                            const dnnl::memory::desc* bias, const dnnl::memory::desc& dst) {
   const Tensor* constant_weights = onednn::constant_input(spec, 1);
   dnnl::memory::desc weights =
       constant_weights != nullptr ? onednn::any_desc(weights_stored.dims()) : weights_stored;
-  auto pd = onednn::make_primitive_desc<dnnl::matmul>("matmul primitive", [&] {
+  auto pd = onednn::make_primitive_desc_with<dnnl::matmul>("matmul primitive", epilogue.attr(), [&] {
     return bias != nullptr ? dnnl::matmul::desc(src, weights, *bias, dst) : dnnl::matmul::desc(src, weights, dst);
   });
   auto kernel = std::make_unique<PrimitiveKernel>(pd);
   kernel->bind_input(DNNL_ARG_SRC, 0, src);
   kernel->bind_input(DNNL_ARG_WEIGHTS, 1, weights_stored, constant_weights);
   if (bias != nullptr) kernel->bind_input(DNNL_ARG_BIAS, 2, *bias);
+  epilogue.bind_addends(*kernel);
   kernel->bind_output(DNNL_ARG_DST, 0, dst);
   return kernel;
 }
 
+/// MatMul, and FusedMatMul with its epilogue as post-ops.
 std::unique_ptr<Kernel> make_matmul(const KernelSpec& spec) {
   onednn::expect_f32_nonempty(spec);
-  if (spec.inputs.size() != 2 || spec.outputs.size() != 1) onednn::unavailable("expected two inputs and one output");
+  if (spec.inputs.size() < 2 || spec.outputs.size() != 1) onednn::unavailable("expected two inputs and one output");
   const Shape& a = spec.inputs[0].shape;
   const Shape& b = spec.inputs[1].shape;
   if (a.empty() || b.empty()) onednn::unavailable("scalar operand");
@@ -75,9 +78,12 @@ std::unique_ptr<Kernel> make_matmul(const KernelSpec& spec) {
   Shape dst = batch;
   dst.push_back(dims.m);
   dst.push_back(dims.n);
-  return make_matmul_kernel(spec, src, weights, nullptr, onednn::plain_desc(dst));
+  onednn::EpiloguePostOps epilogue(spec, dst);
+  if (epilogue.anchor_inputs() != 2) onednn::unavailable("expected a, b before the epilogue's addends");
+  return make_matmul_kernel(spec, epilogue, src, weights, nullptr, onednn::plain_desc(dst));
 }
 
+/// Dense, and FusedDense with its epilogue as post-ops.
 std::unique_ptr<Kernel> make_dense(const KernelSpec& spec) {
   onednn::expect_f32_nonempty(spec);
   if (spec.inputs.size() < 2 || spec.outputs.size() != 1) onednn::unavailable("expected x, w[, b] and one output");
@@ -93,10 +99,13 @@ std::unique_ptr<Kernel> make_dense(const KernelSpec& spec) {
     onednn::unavailable("w or the output does not match x");
   }
   int64_t rows = num_elements(x) / k;
+  onednn::EpiloguePostOps epilogue(spec, {rows, m});
+  bool has_bias = epilogue.anchor_inputs() == 3;
+  if (epilogue.anchor_inputs() > 3) onednn::unavailable("expected x, w[, b] before the epilogue's addends");
   dnnl::memory::desc bias = onednn::plain_desc({1, m});
-  if (spec.inputs.size() == 3 && spec.inputs[2].shape != Shape{m}) onednn::unavailable("the bias is not [M]");
-  return make_matmul_kernel(spec, onednn::plain_desc({rows, k}), matrix_desc(w, transpose_w, 2),
-                            spec.inputs.size() == 3 ? &bias : nullptr, onednn::plain_desc({rows, m}));
+  if (has_bias && spec.inputs[2].shape != Shape{m}) onednn::unavailable("the bias is not [M]");
+  return make_matmul_kernel(spec, epilogue, onednn::plain_desc({rows, k}), matrix_desc(w, transpose_w, 2),
+                            has_bias ? &bias : nullptr, onednn::plain_desc({rows, m}));
 }
 
 }  // namespace
@@ -104,6 +113,8 @@ std::unique_ptr<Kernel> make_dense(const KernelSpec& spec) {
 void register_onednn_linalg_kernels(KernelRegistry& r) {
   r.add("MatMul", make_matmul);
   r.add("Dense", make_dense);
+  r.add("FusedMatMul", make_matmul);
+  r.add("FusedDense", make_dense);
 }
 
 }  // namespace graphc

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "runtime/core/shape_rules.h"
+#include "runtime/kernels/onednn/epilogue_post_ops.h"
 #include "runtime/kernels/onednn/onednn_kernels.h"
 #include "runtime/kernels/onednn/primitive_kernel.h"
 #include "runtime/kernels/onednn/window.h"
@@ -44,19 +45,22 @@ void expect_output_like_input(const KernelSpec& spec) {
   if (spec.outputs[0] != spec.inputs[0]) onednn::unavailable("the output's type is not x's");
 }
 
+/// Conv2D, and FusedConv2D with its epilogue as post-ops.
 std::unique_ptr<Kernel> make_conv2d(const KernelSpec& spec) {
-  expect_shapes(spec, 2, 3, 4);
+  expect_shapes(spec, 2, spec.inputs.size(), 4);
   const Shape& x = spec.inputs[0].shape;
   const Shape& w = spec.inputs[1].shape;
   const Shape& y = spec.outputs[0].shape;
+  onednn::EpiloguePostOps epilogue(spec, y);
+  if (epilogue.anchor_inputs() > 3) onednn::unavailable("expected x, w[, b] before the epilogue's addends");
   onednn::ConvWindow window = onednn::conv_window(spec, x, w);
   memory::desc w_stored = onednn::plain_desc(window.weights);
   memory::desc bias = onednn::plain_desc({w[0]});
-  bool has_bias = spec.inputs.size() == 3;
+  bool has_bias = epilogue.anchor_inputs() == 3;
   if (has_bias && spec.inputs[2].shape != Shape{w[0]}) onednn::unavailable("the bias is not [O]");
   using Conv = dnnl::convolution_forward;
   auto src = onednn::any_desc(x), weights = onednn::any_desc(window.weights), dst = onednn::any_desc(y);
-  auto pd = onednn::make_primitive_desc<Conv>("convolution", [&] {
+  auto pd = onednn::make_primitive_desc_with<Conv>("convolution", epilogue.attr(), [&] {
     auto kind = dnnl::prop_kind::forward_inference;
     auto direct = dnnl::algorithm::convolution_direct;
     return has_bias ? Conv::desc(kind, direct, src, weights, bias, dst, window.strides, window.dilations,
@@ -68,6 +72,7 @@ std::unique_ptr<Kernel> make_conv2d(const KernelSpec& spec) {
   kernel->bind_input(DNNL_ARG_SRC, 0, onednn::plain_desc(x));
   kernel->bind_input(DNNL_ARG_WEIGHTS, 1, w_stored, onednn::constant_input(spec, 1));
   if (has_bias) kernel->bind_input(DNNL_ARG_BIAS, 2, bias);
+  epilogue.bind_addends(*kernel);
   kernel->bind_output(DNNL_ARG_DST, 0, onednn::plain_desc(y));
   return kernel;
 }
@@ -185,6 +190,7 @@ KernelFactory softmax(dnnl::algorithm algorithm) {
 
 void register_onednn_nn_kernels(KernelRegistry& r) {
   r.add("Conv2D", make_conv2d);
+  r.add("FusedConv2D", make_conv2d);
   r.add("MaxPool", pool(true));
   r.add("AvgPool", pool(false));
   r.add("GlobalAvgPool", make_global_avg_pool);

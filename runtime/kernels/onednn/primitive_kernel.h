@@ -76,18 +76,25 @@ const Tensor* constant_input(const KernelSpec& spec, size_t index);
 [[noreturn]] void unavailable(const char* what, const dnnl::error& e);
 
 /// The primitive descriptor of `Primitive` for the descriptor make_desc()
-/// returns, with scratchpad_attr() on cpu_engine(); a backward primitive
-/// passes its forward primitive descriptor as `hint`. A oneDNN error (the
-/// descriptors are inconsistent, or no implementation serves them) becomes
-/// KernelUnavailable naming `what`.
+/// returns, with `attr` (which must include scratchpad_attr()'s mode) on
+/// cpu_engine(); a backward primitive passes its forward primitive
+/// descriptor as `hint`. A oneDNN error (the descriptors are inconsistent,
+/// or no implementation serves them) becomes KernelUnavailable naming `what`.
 template <class Primitive, class MakeDesc, class... Hint>
-typename Primitive::primitive_desc make_primitive_desc(const char* what, MakeDesc make_desc, const Hint&... hint) {
+typename Primitive::primitive_desc make_primitive_desc_with(const char* what, const dnnl::primitive_attr& attr,
+                                                            MakeDesc make_desc, const Hint&... hint) {
   static_assert(sizeof...(Hint) <= 1, "at most one forward primitive descriptor as a hint");
   try {
-    return typename Primitive::primitive_desc(make_desc(), scratchpad_attr(), cpu_engine(), hint...);
+    return typename Primitive::primitive_desc(make_desc(), attr, cpu_engine(), hint...);
   } catch (const dnnl::error& e) {
     unavailable(what, e);
   }
+}
+
+/// make_primitive_desc_with(what, scratchpad_attr(), ...).
+template <class Primitive, class MakeDesc, class... Hint>
+typename Primitive::primitive_desc make_primitive_desc(const char* what, MakeDesc make_desc, const Hint&... hint) {
+  return make_primitive_desc_with<Primitive>(what, scratchpad_attr(), make_desc, hint...);
 }
 
 /// One growing, 64-byte aligned buffer per thread, at least `bytes` long.

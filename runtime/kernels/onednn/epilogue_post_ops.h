@@ -1,0 +1,36 @@
+// A fused op's epilogue (runtime/core/fusion_attrs.h) as oneDNN post-ops:
+// a binary add per addend (reading it where it is stored, broadcast by
+// oneDNN), one clip eltwise op per run of consecutive Maximum/Minimum (a
+// NaN output of the anchor is clipped, where the reference Maximum would
+// keep it), an eltwise op for the activation. The anchor's primitive
+// applies them while it writes its destination.
+#pragma once
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include "runtime/core/kernel.h"
+#include "runtime/kernels/onednn/primitive_kernel.h"
+
+namespace graphc::onednn {
+
+class EpiloguePostOps {
+ public:
+  /// For `spec` (Conv2D, Dense, MatMul or their Fused forms) whose primitive
+  /// writes its output as a tensor of `dst_dims`. Throws KernelUnavailable
+  /// for an addend oneDNN cannot read as a broadcast of those dims.
+  EpiloguePostOps(const KernelSpec& spec, const Shape& dst_dims);
+
+  /// How many of spec.inputs the anchor op itself reads (the rest are addends).
+  size_t anchor_inputs() const { return anchor_inputs_; }
+  /// scratchpad_attr() with the post-ops.
+  const dnnl::primitive_attr& attr() const { return attr_; }
+  /// Binds the addends to the last primitive of `kernel`.
+  void bind_addends(PrimitiveKernel& kernel) const;
+
+ private:
+  size_t anchor_inputs_ = 0;
+  dnnl::primitive_attr attr_;
+  std::vector<std::pair<int, dnnl::memory::desc>> addends_;  // post-op argument, stored layout; input anchor_inputs_ + i
+};
+
+}  // namespace graphc::onednn

@@ -17,9 +17,13 @@
 // by compiler/codegen; the reference kernel interprets the body.
 #include <fmt/format.h>
 
+#include <set>
+
+#include "compiler/codegen/generated_kernels.h"
 #include "compiler/ops/op_registry.h"
 #include "runtime/core/fusion_attrs.h"
 #include "runtime/core/shape_rules.h"
+#include "runtime/core/tensor_proto.h"
 
 namespace graphc::ops {
 namespace {
@@ -61,14 +65,44 @@ OpSchema fused_anchor_schema(const OpSchema& anchor) {
   return fused;
 }
 
-std::vector<TensorType> infer_fused_elementwise(const InferContext& ctx) {
-  Shape shape = ctx.attrs().get_shape("shape");
-  proto::GraphDef body = fused_body(ctx.attrs());
+/// Checks what the kernels assume of a body: Placeholders first-come as the
+/// inputs, Consts f32 scalars, every other node an op generated code
+/// supports, reading only nodes before it; outputs name body nodes.
+void check_body(const InferContext& ctx, const proto::GraphDef& body) {
+  std::set<std::string> defined;
   size_t placeholders = 0;
-  for (const auto& n : body.node()) placeholders += n.op() == "Placeholder";
+  for (const auto& n : body.node()) {
+    std::string where = fmt::format("body node '{}' ({})", n.name(), n.op());
+    if (n.op() == "Placeholder") {
+      ++placeholders;
+    } else if (n.op() == "Const") {
+      auto value = n.attr().find("value");
+      if (value == n.attr().end() || value->second.tensor().dtype() != proto::DT_FLOAT ||
+          tensor_from_proto(value->second.tensor(), where).num_elements() != 1) {
+        ctx.fail(where + " is not an f32 scalar");
+      }
+    } else {
+      if (!codegen::has_emitter(n.op(), AttrMap(n.name(), n.op(), {n.attr().begin(), n.attr().end()}))) {
+        ctx.fail(where + " is not an op generated kernels support");
+      }
+      for (const auto& input : n.input()) {
+        if (!defined.count(input)) ctx.fail(fmt::format("{} reads '{}', not an earlier body node", where, input));
+      }
+    }
+    defined.insert(n.name());
+  }
   if (placeholders != ctx.num_inputs()) {
     ctx.fail(fmt::format("the body has {} Placeholders for {} inputs", placeholders, ctx.num_inputs()));
   }
+  for (const auto& out : body.signature().outputs()) {
+    if (!defined.count(out.tensor())) ctx.fail(fmt::format("body output '{}' names no body node", out.tensor()));
+  }
+}
+
+std::vector<TensorType> infer_fused_elementwise(const InferContext& ctx) {
+  Shape shape = ctx.attrs().get_shape("shape");
+  proto::GraphDef body = fused_body(ctx.attrs());
+  check_body(ctx, body);
   for (size_t i = 0; i < ctx.num_inputs(); ++i) {
     auto broadcast = broadcast_shapes(ctx.input(i).shape, shape);
     if (ctx.input(i).dtype != DType::f32 || !broadcast || *broadcast != shape) {

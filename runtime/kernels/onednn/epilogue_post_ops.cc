@@ -38,7 +38,8 @@ dnnl::algorithm activation_algorithm(const std::string& op, const std::string& g
 
 }  // namespace
 
-EpiloguePostOps::EpiloguePostOps(const KernelSpec& spec, const Shape& dst_dims) : attr_(scratchpad_attr()) {
+EpiloguePostOps::EpiloguePostOps(const KernelSpec& spec, const Shape& dst_dims, bool accumulate)
+    : attr_(scratchpad_attr()) {
   Epilogue epilogue = epilogue_of(spec.attrs);
   anchor_inputs_ = spec.inputs.size() - epilogue.addends;
   dnnl::post_ops ops;
@@ -67,10 +68,15 @@ EpiloguePostOps::EpiloguePostOps(const KernelSpec& spec, const Shape& dst_dims) 
     }
     flush_clip();
     if (op == "Add") {
-      Shape dims = addend_dims(spec.inputs[addend++].shape, spec.outputs[0].shape, dst_dims);
-      dnnl::memory::desc stored = plain_desc(dims);
-      ops.append_binary(dnnl::algorithm::binary_add, stored);
-      addends_.emplace_back(DNNL_ARG_ATTR_MULTIPLE_POST_OP(ops.len() - 1) | DNNL_ARG_SRC_1, stored);
+      size_t input = addend++;
+      Shape dims = addend_dims(spec.inputs[input].shape, spec.outputs[0].shape, dst_dims);
+      if (accumulate && !summed_ && dims == dst_dims) {
+        ops.append_sum(1.0f);
+        summed_.emplace(input, plain_desc(dims));
+        continue;
+      }
+      ops.append_binary(dnnl::algorithm::binary_add, plain_desc(dims));
+      addends_.emplace_back(DNNL_ARG_ATTR_MULTIPLE_POST_OP(ops.len() - 1) | DNNL_ARG_SRC_1, input, plain_desc(dims));
     } else {
       ops.append_eltwise(1.0f, activation_algorithm(op, epilogue.gelu_approximate), 0.0f, 0.0f);
     }
@@ -80,7 +86,8 @@ EpiloguePostOps::EpiloguePostOps(const KernelSpec& spec, const Shape& dst_dims) 
 }
 
 void EpiloguePostOps::bind_addends(PrimitiveKernel& kernel) const {
-  for (size_t i = 0; i < addends_.size(); ++i) kernel.bind_input(addends_[i].first, anchor_inputs_ + i, addends_[i].second);
+  for (const auto& [arg, input, stored] : addends_) kernel.bind_input(arg, input, stored);
+  if (summed_) kernel.bind_accumulator(summed_->first, summed_->second);
 }
 
 }  // namespace graphc::onednn

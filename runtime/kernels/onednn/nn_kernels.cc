@@ -51,7 +51,7 @@ std::unique_ptr<Kernel> make_conv2d(const KernelSpec& spec) {
   const Shape& x = spec.inputs[0].shape;
   const Shape& w = spec.inputs[1].shape;
   const Shape& y = spec.outputs[0].shape;
-  onednn::EpiloguePostOps epilogue(spec, y);
+  onednn::EpiloguePostOps epilogue(spec, y, /*accumulate=*/true);
   if (epilogue.anchor_inputs() > 3) onednn::unavailable("expected x, w[, b] before the epilogue's addends");
   onednn::ConvWindow window = onednn::conv_window(spec, x, w);
   memory::desc w_stored = onednn::plain_desc(window.weights);
@@ -60,20 +60,23 @@ std::unique_ptr<Kernel> make_conv2d(const KernelSpec& spec) {
   if (has_bias && spec.inputs[2].shape != Shape{w[0]}) onednn::unavailable("the bias is not [O]");
   using Conv = dnnl::convolution_forward;
   auto src = onednn::any_desc(x), weights = onednn::any_desc(window.weights), dst = onednn::any_desc(y);
-  auto pd = onednn::make_primitive_desc_with<Conv>("convolution", epilogue.attr(), [&] {
-    auto kind = dnnl::prop_kind::forward_inference;
-    auto direct = dnnl::algorithm::convolution_direct;
-    return has_bias ? Conv::desc(kind, direct, src, weights, bias, dst, window.strides, window.dilations,
-                                 window.pad_begin, window.pad_end)
-                    : Conv::desc(kind, direct, src, weights, dst, window.strides, window.dilations, window.pad_begin,
-                                 window.pad_end);
-  });
+  auto make_pd = [&](const dnnl::primitive_attr& attr) {
+    return onednn::make_primitive_desc_with<Conv>("convolution", attr, [&] {
+      auto kind = dnnl::prop_kind::forward_inference;
+      auto direct = dnnl::algorithm::convolution_direct;
+      return has_bias ? Conv::desc(kind, direct, src, weights, bias, dst, window.strides, window.dilations,
+                                   window.pad_begin, window.pad_end)
+                      : Conv::desc(kind, direct, src, weights, dst, window.strides, window.dilations,
+                                   window.pad_begin, window.pad_end);
+    });
+  };
+  auto pd = make_pd(epilogue.attr());
   auto kernel = std::make_unique<PrimitiveKernel>(pd);
   kernel->bind_input(DNNL_ARG_SRC, 0, onednn::plain_desc(x));
   kernel->bind_input(DNNL_ARG_WEIGHTS, 1, w_stored, onednn::constant_input(spec, 1));
   if (has_bias) kernel->bind_input(DNNL_ARG_BIAS, 2, bias);
-  epilogue.bind_addends(*kernel);
   kernel->bind_output(DNNL_ARG_DST, 0, onednn::plain_desc(y));
+  epilogue.bind_addends(*kernel);
   return kernel;
 }
 

@@ -95,7 +95,7 @@ std::byte* thread_scratch(size_t bytes) {
 PrimitiveKernel::PrimitiveKernel(const dnnl::primitive_desc& pd) { then(pd); }
 
 void PrimitiveKernel::then(const dnnl::primitive_desc& pd) {
-  stages_.push_back(Stage{pd, dnnl::primitive(pd), {}, {}, {}});
+  stages_.push_back(Stage{pd, dnnl::primitive(pd), {}, {}, {}, {}});
   fit_scratchpad(pd);
 }
 
@@ -153,6 +153,10 @@ void PrimitiveKernel::bind_output(int arg, size_t index, const dnnl::memory::des
   stages_.back().outputs.push_back(std::move(b));
 }
 
+void PrimitiveKernel::bind_accumulator(size_t index, const dnnl::memory::desc& stored) {
+  stages_.back().accumulator = Accumulator{index, stored, make_reorder(stored, wanted(DNNL_ARG_DST))};
+}
+
 size_t PrimitiveKernel::bind_new_buffer(int arg) {
   dnnl::memory::desc desc = wanted(arg);
   buffers_.push_back({desc, reserve(desc.get_size())});
@@ -202,6 +206,10 @@ void PrimitiveKernel::run(std::span<const Tensor* const> in, std::span<Tensor* c
       args.emplace(arg, dnnl::memory(buffer.desc, engine, scratch + buffer.scratch_offset));
     }
     if (scratchpad) args.emplace(DNNL_ARG_SCRATCHPAD, scratchpad);
+    if (const auto& a = stage.accumulator) {
+      run_reorder(a->copy, dnnl::memory(a->stored, engine, const_cast<void*>(in[a->index]->raw_data())),
+                  args.at(DNNL_ARG_DST));
+    }
     stage.primitive.execute(stream, args);
     for (const Binding& b : stage.outputs) {
       if (!b.reorder) continue;

@@ -116,6 +116,10 @@ class PrimitiveKernel final : public Kernel {
   void bind_input(int arg, size_t index, const dnnl::memory::desc& stored, const Tensor* constant = nullptr);
   /// Binds argument `arg` of the last primitive to kernel output `index`, stored as `stored`.
   void bind_output(int arg, size_t index, const dnnl::memory::desc& stored);
+  /// Before the last primitive runs, copies kernel input `index` (stored as
+  /// `stored`) into its destination (DNNL_ARG_DST, bound with bind_output),
+  /// for a `sum` post-op to accumulate onto.
+  void bind_accumulator(size_t index, const dnnl::memory::desc& stored);
   /// Binds argument `arg` of the last primitive to a new intermediate buffer
   /// in the layout the primitive wants; returns the buffer, for bind_buffer.
   size_t bind_new_buffer(int arg);
@@ -148,6 +152,13 @@ class PrimitiveKernel final : public Kernel {
     size_t scratch_offset = 0;
   };
 
+  /// A kernel input copied into a primitive's destination before it runs.
+  struct Accumulator {
+    size_t index = 0;
+    dnnl::memory::desc stored;
+    dnnl::reorder copy;  // stored -> the destination's layout
+  };
+
   /// One primitive of the chain and its arguments.
   struct Stage {
     dnnl::primitive_desc pd;
@@ -155,6 +166,7 @@ class PrimitiveKernel final : public Kernel {
     std::vector<Binding> inputs;
     std::vector<Binding> outputs;
     std::vector<std::pair<int, size_t>> buffers;  // argument, index in buffers_
+    std::optional<Accumulator> accumulator = {};
   };
 
   /// The layout the last primitive wants for argument `arg`.

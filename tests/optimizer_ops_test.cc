@@ -315,3 +315,29 @@ TEST_CASE("optimizer update kernels check their spec and the step", "[ops][optim
   require_node_error([&] { KernelRegistry::reference().create(KernelSpec{adam, adam_in, adam_out}); },
                      "'beta1' must be in [0, 1)");
 }
+
+TEST_CASE("optimizer updates split across threads give the single-thread bits", "[ops][optimizer]") {
+  // 7 values tiled 10000 times: the big update runs vectorised on all
+  // threads (above kParallelElements), the small one on one thread; every
+  // element must come out bit-identical to its small counterpart.
+  constexpr int64_t kSmall = 7, kCopies = 10000;
+  auto tiled = [&](int64_t copies, float phase) {
+    Tensor t(DType::f32, {kSmall * copies});
+    for (int64_t i = 0; i < t.num_elements(); ++i) t.data<float>()[i] = std::sin(static_cast<float>(i % kSmall) + phase);
+    return t;
+  };
+  for (const Config& config : configs()) {
+    INFO(config.name);
+    Training small(config, tiled(1, 0.5f)), big(config, tiled(kCopies, 0.5f));
+    for (int step = 0; step < 3; ++step) {
+      small.step(tiled(1, static_cast<float>(step)), false);
+      big.step(tiled(kCopies, static_cast<float>(step)), true);
+    }
+    for (int64_t i = 0; i < big.param().num_elements(); ++i) {
+      REQUIRE(std::memcmp(&big.param().data<float>()[i], &small.param().data<float>()[i % kSmall], 4) == 0);
+      for (size_t s = 0; s < small.state().size(); ++s) {
+        REQUIRE(std::memcmp(&big.state()[s].data<float>()[i], &small.state()[s].data<float>()[i % kSmall], 4) == 0);
+      }
+    }
+  }
+}

@@ -53,8 +53,7 @@ bool is_candidate(const ir::Graph& graph, const ir::Node* n) {
   for (const ir::Value* v : n->inputs()) {
     if (v->type().dtype != DType::f32) return false;
   }
-  return std::none_of(graph.assignments().begin(), graph.assignments().end(),
-                      [&](const ir::Assignment& a) { return a.value == n->output(0); });
+  return !is_assigned(graph, n->output(0));
 }
 
 /// The nodes `n` must run after: its producers and control predecessors.
@@ -212,10 +211,7 @@ class ElementwiseFusion {
   }
 
   bool is_read_outside(const Group& g, const ir::Value* v) const {
-    if (std::any_of(graph_.outputs().begin(), graph_.outputs().end(),
-                    [&](const ir::SignatureValue& s) { return s.value == v; })) {
-      return true;
-    }
+    if (is_signature_output(graph_, v)) return true;
     return std::any_of(v->uses().begin(), v->uses().end(), [&](const ir::Use& u) { return !g.members.count(u.user); });
   }
 

@@ -17,29 +17,17 @@
 // makes one branch wait for another.
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <optional>
 
 #include "compiler/passes/constant_value.h"
 #include "compiler/passes/fusion_rewrite.h"
 #include "compiler/passes/pass.h"
 #include "runtime/core/fusion_attrs.h"
-#include "runtime/core/shape_rules.h"
 
 namespace graphc::passes {
 namespace {
 
 bool is_anchor(const ir::Node* n) { return n->op() == "Conv2D" || n->op() == "Dense" || n->op() == "MatMul"; }
-
-bool is_assigned(const ir::Graph& graph, const ir::Value* v) {
-  return std::any_of(graph.assignments().begin(), graph.assignments().end(),
-                     [&](const ir::Assignment& a) { return a.value == v; });
-}
-
-bool is_signature_output(const ir::Graph& graph, const ir::Value* v) {
-  return std::any_of(graph.outputs().begin(), graph.outputs().end(),
-                     [&](const ir::SignatureValue& s) { return s.value == v; });
-}
 
 /// The chain grown so far from one anchor.
 struct Chain {

@@ -59,6 +59,16 @@ bool keeps_branches_apart(const ir::Value* input, const ir::Node* member) {
   return false;
 }
 
+bool is_assigned(const ir::Graph& graph, const ir::Value* v) {
+  return std::any_of(graph.assignments().begin(), graph.assignments().end(),
+                     [&](const ir::Assignment& a) { return a.value == v; });
+}
+
+bool is_signature_output(const ir::Graph& graph, const ir::Value* v) {
+  return std::any_of(graph.outputs().begin(), graph.outputs().end(),
+                     [&](const ir::SignatureValue& s) { return s.value == v; });
+}
+
 std::string describe_member(const ir::Node* n) { return fmt::format("{} ({})", n->name(), n->op()); }
 
 }  // namespace graphc::passes

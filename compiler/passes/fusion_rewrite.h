@@ -26,6 +26,12 @@ ir::Node* replace_group(ir::Graph& graph, const std::vector<ir::Node*>& group, c
 /// (Fusing across two independent branches would serialise them.)
 bool keeps_branches_apart(const ir::Value* input, const ir::Node* member);
 
+/// Whether `v` is assigned to a Variable (the optimizer's updates): its
+/// producer must stay, writing into the Variable's storage.
+bool is_assigned(const ir::Graph& graph, const ir::Value* v);
+/// Whether `v` is a signature output, which a fused node must still produce.
+bool is_signature_output(const ir::Graph& graph, const ir::Value* v);
+
 /// "name (Op)", as fusion decisions list their members.
 std::string describe_member(const ir::Node* n);
 

@@ -62,6 +62,24 @@ dnnl::convolution_forward::primitive_desc conv_forward_hint(const onednn::ConvWi
   });
 }
 
+/// A convolution backward primitive (convolution_backward_data or
+/// _weights: their descriptors take the same operands) for `window`, whose
+/// forward source has dims `x` and destination `dy`, all in layouts oneDNN
+/// chooses, with the forward primitive as its hint.
+template <class Backward>
+typename Backward::primitive_desc conv_backward_desc(const char* what, const onednn::ConvWindow& window,
+                                                     const Shape& x, const Shape& dy) {
+  auto hint = conv_forward_hint(window, x, dy);
+  return onednn::make_primitive_desc<Backward>(
+      what,
+      [&] {
+        return typename Backward::desc(dnnl::algorithm::convolution_direct, onednn::any_desc(x),
+                                       onednn::any_desc(window.weights), onednn::any_desc(dy), window.strides,
+                                       window.dilations, window.pad_begin, window.pad_end);
+      },
+      hint);
+}
+
 /// Conv2DBackpropInput(dy, w) -> dx, of shape `input_shape`.
 std::unique_ptr<Kernel> make_conv_backprop_input(const KernelSpec& spec) {
   expect_types(spec, 2, shape_attr(spec, "input_shape"));
@@ -69,17 +87,8 @@ std::unique_ptr<Kernel> make_conv_backprop_input(const KernelSpec& spec) {
   const Shape& w = spec.inputs[1].shape;
   const Shape& dx = spec.outputs[0].shape;
   onednn::ConvWindow window = onednn::conv_window(spec, dx, w);
-  auto hint = conv_forward_hint(window, dx, dy);
-  using Backward = dnnl::convolution_backward_data;
-  auto pd = onednn::make_primitive_desc<Backward>(
-      "convolution backward data primitive",
-      [&] {
-        return Backward::desc(dnnl::algorithm::convolution_direct, onednn::any_desc(dx),
-                              onednn::any_desc(window.weights), onednn::any_desc(dy), window.strides,
-                              window.dilations, window.pad_begin, window.pad_end);
-      },
-      hint);
-  auto kernel = std::make_unique<PrimitiveKernel>(pd);
+  auto kernel = std::make_unique<PrimitiveKernel>(conv_backward_desc<dnnl::convolution_backward_data>(
+      "convolution backward data primitive", window, dx, dy));
   kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::plain_desc(dy));
   kernel->bind_input(DNNL_ARG_WEIGHTS, 1, onednn::plain_desc(window.weights), onednn::constant_input(spec, 1));
   kernel->bind_output(DNNL_ARG_DIFF_SRC, 0, onednn::plain_desc(dx));
@@ -94,17 +103,8 @@ std::unique_ptr<Kernel> make_conv_backprop_filter(const KernelSpec& spec) {
   const Shape& x = spec.inputs[1].shape;
   const Shape& dw = spec.outputs[0].shape;
   onednn::ConvWindow window = onednn::conv_window(spec, x, dw);
-  auto hint = conv_forward_hint(window, x, dy);
-  using Backward = dnnl::convolution_backward_weights;
-  auto pd = onednn::make_primitive_desc<Backward>(
-      "convolution backward weights primitive",
-      [&] {
-        return Backward::desc(dnnl::algorithm::convolution_direct, onednn::any_desc(x),
-                              onednn::any_desc(window.weights), onednn::any_desc(dy), window.strides,
-                              window.dilations, window.pad_begin, window.pad_end);
-      },
-      hint);
-  auto kernel = std::make_unique<PrimitiveKernel>(pd);
+  auto kernel = std::make_unique<PrimitiveKernel>(conv_backward_desc<dnnl::convolution_backward_weights>(
+      "convolution backward weights primitive", window, x, dy));
   kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::plain_desc(dy));
   kernel->bind_input(DNNL_ARG_SRC, 1, onednn::plain_desc(x));
   kernel->bind_output(DNNL_ARG_DIFF_WEIGHTS, 0, onednn::plain_desc(window.weights));

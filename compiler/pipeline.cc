@@ -2,7 +2,7 @@
 //
 //   -O0  verify, infer-shapes                      (reference kernels, no rewrites)
 //   -O1  + simplify: fold-constants, cse, dce to a fixed point
-//   -O2  -O1, then fold-batchnorm, fuse-epilogue, fuse-elementwise, dce (the default)
+//   -O2  -O1, then fold-batchnorm, fuse-epilogue, fuse-elementwise, dce, assign-layout (the default)
 //   --train  autodiff, optimizer and infer-shapes again, right after infer-shapes
 // Every level ends with place (devices and the predicted schedule).
 #include "compiler/pipeline.h"
@@ -33,7 +33,7 @@ Pipeline default_pipeline(int opt_level, bool train) {
   if (train) p.insert(p.end(), {{"autodiff", {"autodiff"}}, {"optimizer", {"optimizer"}}, {"infer-shapes", {"infer-shapes"}}});
   if (opt_level >= 1) p.push_back({"simplify", {"fold-constants", "cse", "dce"}, true});
   if (opt_level >= 2) {
-    for (const char* pass : {"fold-batchnorm", "fuse-epilogue", "fuse-elementwise", "dce"}) p.push_back({pass, {pass}});
+    for (const char* pass : {"fold-batchnorm", "fuse-epilogue", "fuse-elementwise", "dce", "assign-layout"}) p.push_back({pass, {pass}});
   }
   p.push_back({"place", {"place"}});
   return p;

@@ -49,13 +49,20 @@ constexpr Tolerance kNormalising{1e-4f, 1e-5f};
 
 using testing::random_tensor;
 
-std::vector<Tensor> run_kernel(const Kernel& kernel, const std::vector<Tensor>& inputs, const TensorType& output) {
-  std::vector<Tensor> results{Tensor(output)};
+std::vector<Tensor> run_kernel(const Kernel& kernel, const std::vector<Tensor>& inputs,
+                               const std::vector<TensorType>& outputs) {
+  std::vector<Tensor> results;
+  for (const TensorType& t : outputs) results.emplace_back(t);
   std::vector<const Tensor*> in;
   for (const Tensor& t : inputs) in.push_back(&t);
-  std::vector<Tensor*> out{&results[0]};
+  std::vector<Tensor*> out;
+  for (Tensor& t : results) out.push_back(&t);
   kernel.run(in, out);
   return results;
+}
+
+std::vector<Tensor> run_kernel(const Kernel& kernel, const std::vector<Tensor>& inputs, const TensorType& output) {
+  return run_kernel(kernel, inputs, std::vector<TensorType>{output});
 }
 
 void expect_close(const Tensor& got, const Tensor& want, Tolerance tol) {
@@ -79,6 +86,13 @@ struct Case {
   float low = -1.0f;  // the range of random inputs
   bool constant_weights = false;  // input 1 is passed as a module constant
   std::vector<float> steps = {};  // per input: when > 0, its values are rounded to multiples of it (ties)
+  std::vector<Shape> more_outputs = {};  // after `output`, for ops with several
+
+  std::vector<TensorType> output_types() const {
+    std::vector<TensorType> types{{DType::f32, output}};
+    for (const Shape& s : more_outputs) types.push_back({DType::f32, s});
+    return types;
+  }
 };
 
 /// The random inputs of `c`.
@@ -101,7 +115,7 @@ SelectedKernel select(const Case& c, const std::vector<Tensor>& inputs) {
   AttrMap attrs("n", c.op, c.attrs);
   std::vector<TensorType> in_types;
   for (const Tensor& t : inputs) in_types.push_back(t.type());
-  std::vector<TensorType> out_types{{DType::f32, c.output}};
+  std::vector<TensorType> out_types = c.output_types();
   std::vector<const Tensor*> constants(inputs.size(), nullptr);
   if (c.constant_weights) constants[1] = &inputs[1];
   return select_kernel(KernelSpec{attrs, in_types, out_types, constants}, proto::OPTIMISED_KERNEL);
@@ -119,10 +133,14 @@ void check_against_reference(const Case& c, Tolerance tol) {
   AttrMap attrs("n", c.op, c.attrs);
   std::vector<TensorType> in_types;
   for (const Tensor& t : inputs) in_types.push_back(t.type());
-  std::vector<TensorType> out_types{{DType::f32, c.output}};
+  std::vector<TensorType> out_types = c.output_types();
   auto reference = KernelRegistry::reference().create(KernelSpec{attrs, in_types, out_types});
-  TensorType out{DType::f32, c.output};
-  expect_close(run_kernel(*fast.kernel, inputs, out)[0], run_kernel(*reference, inputs, out)[0], tol);
+  std::vector<Tensor> got = run_kernel(*fast.kernel, inputs, out_types);
+  std::vector<Tensor> want = run_kernel(*reference, inputs, out_types);
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO("output " << i);
+    expect_close(got[i], want[i], tol);
+  }
 }
 
 Attrs window_attrs(std::vector<int64_t> strides, std::vector<int64_t> pads) {
@@ -249,6 +267,10 @@ TEST_CASE("oneDNN Conv2DBackpropInput and Conv2DBackpropFilter match the referen
     Attrs filter = g.attrs;
     filter["filter_shape"] = ops::attr_ints(g.w);
     check_against_reference({"Conv2DBackpropFilter", filter, {g.y, g.x}, g.w}, kLinear);
+    filter["bias_gradient"] = ops::attr_bool(true);  // db from the same primitive
+    Case with_bias{"Conv2DBackpropFilter", filter, {g.y, g.x}, g.w};
+    with_bias.more_outputs = {{g.y[1]}};
+    check_against_reference(with_bias, kLinear);
   }
 }
 

@@ -59,7 +59,7 @@ TEST_CASE("describe_pipeline spells out the default pipelines", "[passes]") {
   CHECK(describe_pipeline(default_pipeline(1)) == "verify, infer-shapes, simplify(fold-constants, cse, dce)*, place");
   CHECK(describe_pipeline(default_pipeline(2)) ==
         "verify, infer-shapes, simplify(fold-constants, cse, dce)*, fold-batchnorm, fuse-epilogue, fuse-elementwise, dce, "
-        "place");
+        "assign-layout, place");
   CHECK(describe_pipeline(default_pipeline(1, true)) ==
         "verify, infer-shapes, autodiff, optimizer, infer-shapes, simplify(fold-constants, cse, dce)*, place");
   REQUIRE_THROWS_WITH(default_pipeline(3), "-O3 is not an optimisation level (0, 1 or 2)");

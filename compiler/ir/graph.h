@@ -11,6 +11,7 @@
 
 #include "graphc/tensor.h"
 #include "runtime/core/attr_map.h"
+#include "runtime/core/layout.h"
 
 namespace graphc::ir {
 
@@ -40,12 +41,17 @@ class Value {
 
   const std::vector<Use>& uses() const { return uses_; }
 
+  /// How the value is stored (assign-layout); plain until then.
+  Layout layout() const { return layout_; }
+  void set_layout(Layout layout) { layout_ = layout; }
+
  private:
   friend class Node;
   Node* producer_;
   int index_;
   TensorType type_;
   bool has_type_ = false;
+  Layout layout_ = Layout::plain;
   std::vector<Use> uses_;
 };
 

@@ -7,7 +7,12 @@ namespace graphc::ir {
 
 namespace {
 
-std::string type_of(const Value* v) { return v->has_type() ? v->type().to_string() : "?"; }
+/// The type, and the layout when it is not plain: "f32[1,64,56,56] channels_last".
+std::string type_of(const Value* v) {
+  if (!v->has_type()) return "?";
+  if (v->layout() == Layout::plain) return v->type().to_string();
+  return fmt::format("{} {}", v->type().to_string(), layout_name(v->layout()));
+}
 
 }  // namespace
 

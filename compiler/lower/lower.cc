@@ -22,7 +22,7 @@ namespace graphc {
 namespace {
 
 /// The .gcm format version this compiler writes (runtime/src/module.cc reads it).
-constexpr int kModuleFormatVersion = 1;
+constexpr int kModuleFormatVersion = 2;  // 2: values carry a layout
 
 int device_index(const ir::Node* n) {
   const std::string& d = n->device();
@@ -71,17 +71,21 @@ class ModuleBuilder {
   }
 
  private:
-  int new_value(const std::string& name, const TensorType& type) {
+  int new_value(const std::string& name, const TensorType& type, Layout layout) {
     int id = module_.values_size();
     auto* info = module_.add_values();
     info->set_name(name);
     info->set_dtype(dtype_to_proto(type.dtype));
     for (int64_t d : type.shape) info->add_shape(d);
+    info->set_layout(layout == Layout::channels_last ? proto::LAYOUT_CHANNELS_LAST : proto::LAYOUT_PLAIN);
     return id;
   }
 
   void add_values(const ir::Node* n) {
-    for (size_t i = 0; i < n->num_outputs(); ++i) ids_[n->output(i)] = new_value(n->output(i)->name(), n->output(i)->type());
+    for (size_t i = 0; i < n->num_outputs(); ++i) {
+      const ir::Value* v = n->output(i);
+      ids_[v] = new_value(v->name(), v->type(), v->layout());
+    }
   }
 
   /// Const, Variable and Placeholder nodes produce values, not steps.
@@ -130,11 +134,12 @@ class ModuleBuilder {
     auto [it, fresh] = transfers_.emplace(std::make_pair(id, device), -1);
     if (!fresh) return it->second;
     TensorType type = v->type();
-    int copy = new_value(fmt::format("{}@cpu:{}", v->name(), device), type);
+    int copy = new_value(fmt::format("{}@cpu:{}", v->name(), device), type, v->layout());  // a byte copy
     int from_step = producer->second;
     proto::Step* step = append_step(device, ops::transfer_us(static_cast<double>(byte_size(module_.values(id)))));
     step->set_node(fmt::format("{}@cpu:{}", v->name(), device));
     step->set_op("Transfer");
+    step->set_layout_oblivious(true);  // a byte copy
     step->add_inputs(id);
     step->add_outputs(copy);
     step->add_deps(from_step);
@@ -172,6 +177,8 @@ class ModuleBuilder {
       producer_step_[id] = index;
     }
     add_in_place(n, step);
+    const ops::OpSchema* schema = ops::OpRegistry::global().find(n->op());
+    step->set_layout_oblivious(schema != nullptr && ops::is_layout_oblivious(*schema, *n));
   }
 
   /// The schema's in_place and may_overwrite pairs whose output and input
@@ -182,7 +189,8 @@ class ModuleBuilder {
     for (const auto* pairs : {&schema->in_place, &schema->may_overwrite}) {
       for (auto [output, input] : *pairs) {
         if (static_cast<size_t>(output) >= n->num_outputs() || static_cast<size_t>(input) >= n->inputs().size() ||
-            n->output(output)->type() != n->input(input)->type()) {
+            n->output(output)->type() != n->input(input)->type() ||
+            n->output(output)->layout() != n->input(input)->layout()) {
           continue;
         }
         proto::InPlace* pair = step->add_in_place();

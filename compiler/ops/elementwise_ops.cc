@@ -142,7 +142,8 @@ void register_elementwise_ops(OpRegistry& r) {
               .output("y")
               .infer(broadcasting_binary(op.dtypes))
               .gradient(op.gradient)
-              .may_overwrite(0, 0));
+              .may_overwrite(0, 0)
+              .elementwise());
   }
   for (const ElementwiseOp& op : kUnaryOps) {
     r.add(OpBuilder(op.name)
@@ -151,7 +152,8 @@ void register_elementwise_ops(OpRegistry& r) {
               .output("y")
               .infer(unary_elementwise(op.dtypes))
               .gradient(op.gradient)
-              .may_overwrite(0, 0));
+              .may_overwrite(0, 0)
+              .elementwise());
   }
 
   ShapeFn unary_float = unary_elementwise(DTypeClass::float_);
@@ -165,7 +167,8 @@ void register_elementwise_ops(OpRegistry& r) {
                         return unary_float(ctx);
                       })
                       .gradient(gelu_gradient)
-                      .may_overwrite(0, 0));
+                      .may_overwrite(0, 0)
+                      .elementwise());
 
   r.add(
       OpBuilder("Cast")

@@ -41,6 +41,15 @@ OpSchema fused_anchor_schema(const OpSchema& anchor) {
   fused.attrs.push_back({"epilogue_scalars", AttrType::floats, attr_floats({}), false,
                          "the scalar of each Maximum/Minimum (a clip), in order"});
   fused.gradient = nullptr;  // fusion runs after autodiff
+  if (LayoutPortsFn anchor_ports = anchor.channels_last) {
+    // The anchor's ports, and the addends: the kernel binds each in its own layout.
+    fused.channels_last = [anchor_ports](const AttrMap& attrs, size_t num_inputs) {
+      int addends = epilogue_of(attrs).addends;
+      LayoutPorts ports = anchor_ports(attrs, num_inputs - addends);
+      for (size_t i = num_inputs - addends; i < num_inputs; ++i) ports.inputs.push_back(static_cast<int>(i));
+      return ports;
+    };
+  }
   ShapeFn anchor_infer = anchor.infer;
   fused.infer = [anchor_infer](const InferContext& ctx) {
     Epilogue epilogue = epilogue_of(ctx.attrs());
@@ -129,7 +138,8 @@ void register_fused_ops(OpRegistry& r) {
             .attr("body", AttrType::string, "the fused ops: a GraphDef in text format")
             .attr("shape", AttrType::shape, "the iteration shape: every output's")
             .attr("num_outputs", AttrType::int_, "outputs of the body")
-            .infer(infer_fused_elementwise));
+            .infer(infer_fused_elementwise)
+            .elementwise());
 }
 
 }  // namespace graphc::ops

@@ -100,7 +100,7 @@ OpBuilder& pool_attrs(OpBuilder& op) {
 /// eltwise backward documents diff_src == diff_dst.
 OpBuilder activation_grad(const char* name, const char* doc) {
   OpBuilder op(name);
-  op.may_overwrite(0, 0);
+  op.may_overwrite(0, 0).elementwise();
   op.doc(doc).input("dy").input("x").output("dx").infer([](const InferContext& ctx) {
     expect_dtype_class(ctx, 0, DTypeClass::float_);
     expect_same_dtype(ctx, 1, 0);
@@ -147,16 +147,26 @@ void register_gradient_ops(OpRegistry& r) {
       .input("w")
       .output("dx")
       .attr("input_shape", AttrType::ints, "the shape of Conv2D's x")
-      .infer(backward("Conv2D", shape_attr_and_inputs("input_shape", 1), output_from_attr("input_shape")));
+      .infer(backward("Conv2D", shape_attr_and_inputs("input_shape", 1), output_from_attr("input_shape")))
+      .channels_last({0}, {0});
   r.add(conv_attrs(conv_input));
 
   OpBuilder conv_filter("Conv2DBackpropFilter");
-  conv_filter.doc("dw of Conv2D (the correlation of x with dy).")
+  conv_filter.doc("dw of Conv2D (the correlation of x with dy) and, with `bias_gradient`, db: dy summed over all "
+                  "but the channel dim (one pass over dy for both).")
       .input("dy")
       .input("x")
       .output("dw")
+      .output("db")
+      .output_count([](const AttrMap& attrs) { return attrs.has("bias_gradient") && attrs.get_bool("bias_gradient") ? 2 : 1; })
       .attr("filter_shape", AttrType::ints, "the shape of Conv2D's w")
-      .infer(backward("Conv2D", shape_attr_and_inputs("filter_shape", 1, false), output_from_attr("filter_shape")));
+      .attr("bias_gradient", AttrType::bool_, attr_bool(false), "also output db [O]")
+      .infer(backward("Conv2D", shape_attr_and_inputs("filter_shape", 1, false), [](const InferContext& ctx) {
+        std::vector<TensorType> types{shape_attr(ctx, "filter_shape")};
+        if (ctx.attrs().get_bool("bias_gradient")) types.push_back({DType::f32, {types[0].shape.at(0)}});
+        return types;
+      }))
+      .channels_last({0, 1}, {});
   r.add(conv_attrs(conv_filter));
 
   OpBuilder max_pool("MaxPoolGrad");
@@ -164,7 +174,8 @@ void register_gradient_ops(OpRegistry& r) {
       .input("dy")
       .input("x")
       .output("dx")
-      .infer(backward("MaxPool", inputs_from(1), outputs_like({1})));
+      .infer(backward("MaxPool", inputs_from(1), outputs_like({1})))
+      .channels_last({0, 1}, {0});
   r.add(pool_attrs(max_pool));
 
   OpBuilder avg_pool("AvgPoolGrad");
@@ -173,7 +184,8 @@ void register_gradient_ops(OpRegistry& r) {
       .output("dx")
       .attr("count_include_pad", AttrType::bool_, attr_bool(false), "as AvgPool")
       .attr("input_shape", AttrType::ints, "the shape of AvgPool's x")
-      .infer(backward("AvgPool", shape_attr_and_inputs("input_shape", 1), output_from_attr("input_shape")));
+      .infer(backward("AvgPool", shape_attr_and_inputs("input_shape", 1), output_from_attr("input_shape")))
+      .channels_last({0}, {0});
   r.add(pool_attrs(avg_pool));
 
   r.add(OpBuilder("LayerNormGrad")

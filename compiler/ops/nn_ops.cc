@@ -211,7 +211,8 @@ OpBuilder pool_op(const char* name, const char* doc) {
       .attr("strides", AttrType::ints, attr_ints({1, 1}), "[SH, SW]")
       .attr("pads", AttrType::ints, attr_ints({0, 0, 0, 0}), "[top, left, bottom, right], each < kernel")
       .attr("ceil_mode", AttrType::bool_, attr_bool(false), "round the output size up")
-      .infer(infer_pool);
+      .infer(infer_pool)
+      .channels_last({0}, {0});
   return op;
 }
 
@@ -246,16 +247,24 @@ ir::Value* channel_bias_gradient(GradientContext& g) {
   return g.add("ReduceSum", {g.grad()}, {{"axes", attr_ints({0, 2, 3})}, {"keepdims", attr_bool(false)}});
 }
 
+/// dx by Conv2DBackpropInput; dw by Conv2DBackpropFilter, which also gives
+/// db when both are wanted (its kernels sum dy in the same pass).
 Gradients conv2d_gradient(GradientContext& g) {
   auto shape_of = [&](size_t i) { return attr_ints(g.input(i)->type().shape); };
   Gradients grads(g.node().inputs().size());
   if (g.wants_grad(0)) {
     grads[0] = g.add("Conv2DBackpropInput", {g.grad(), g.input(1)}, conv_attrs(g, {{"input_shape", shape_of(0)}}));
   }
+  bool bias = grads.size() > 2 && g.wants_grad(2);
   if (g.wants_grad(1)) {
-    grads[1] = g.add("Conv2DBackpropFilter", {g.grad(), g.input(0)}, conv_attrs(g, {{"filter_shape", shape_of(1)}}));
+    std::vector<ir::Value*> parts =
+        g.add_node("Conv2DBackpropFilter", {g.grad(), g.input(0)},
+                   conv_attrs(g, {{"filter_shape", shape_of(1)}, {"bias_gradient", attr_bool(bias)}}), bias ? 2 : 1);
+    grads[1] = parts[0];
+    if (bias) grads[2] = parts[1];
+  } else if (bias) {
+    grads[2] = channel_bias_gradient(g);
   }
-  if (grads.size() > 2) grads[2] = channel_bias_gradient(g);
   return grads;
 }
 
@@ -401,7 +410,8 @@ void register_nn_ops(OpRegistry& r) {
                       .attr("groups", AttrType::int_, attr_int(1), "channel groups; divides C and O")
                       .infer(infer_conv2d)
                       .gradient(conv2d_gradient)
-                      .cost(multiply_accumulate_cost(conv2d_reduction_length)));
+                      .cost(multiply_accumulate_cost(conv2d_reduction_length))
+                      .channels_last({0}, {0}));
 
   r.add(OpBuilder("ConvTranspose")
             .doc("2-D transposed convolution (Conv2D's input gradient) of NCHW x with weights w [C, M/groups, "

@@ -160,6 +160,33 @@ OpBuilder& OpBuilder::may_overwrite(int output, int input) {
   return *this;
 }
 
+bool is_layout_oblivious(const OpSchema& schema, const ir::Node& n) {
+  if (!schema.elementwise || n.num_outputs() == 0) return false;
+  const Shape& shape = n.output(0)->type().shape;
+  for (size_t i = 0; i < n.num_outputs(); ++i) {
+    if (n.output(i)->type().shape != shape) return false;
+  }
+  return std::all_of(n.inputs().begin(), n.inputs().end(), [&](const ir::Value* v) {
+    return v->type().shape == shape || num_elements(v->type().shape) == 1;
+  });
+}
+
+OpBuilder& OpBuilder::elementwise() {
+  schema_.elementwise = true;
+  return *this;
+}
+
+OpBuilder& OpBuilder::channels_last(std::vector<int> inputs, std::vector<int> outputs) {
+  return channels_last([ports = LayoutPorts{std::move(inputs), std::move(outputs)}](const AttrMap&, size_t) {
+    return ports;
+  });
+}
+
+OpBuilder& OpBuilder::channels_last(LayoutPortsFn fn) {
+  schema_.channels_last = std::move(fn);
+  return *this;
+}
+
 OpSchema OpBuilder::build() && {
   if (!schema_.infer) throw Error("", fmt::format("op '{}' declared without a shape function", schema_.name));
   return std::move(schema_);

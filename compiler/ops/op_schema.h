@@ -125,6 +125,13 @@ class GradientContext {
 /// through such an op. Only f32 values carry gradients.
 using GradientFn = std::function<std::vector<ir::Value*>(GradientContext&)>;
 
+/// Input and output indices of a node (OpSchema::channels_last).
+struct LayoutPorts {
+  std::vector<int> inputs;
+  std::vector<int> outputs;
+};
+using LayoutPortsFn = std::function<LayoutPorts(const AttrMap& attrs, size_t num_inputs)>;
+
 struct OpSchema {
   std::string name;
   std::string doc;
@@ -156,12 +163,26 @@ struct OpSchema {
   /// permission for the memory planner (compiler/lower/memory_plan.cc), not
   /// a state update: elementwise ops such as Relu and Add declare it.
   std::vector<std::pair<int, int>> may_overwrite;
+  /// Output element i is a function of element i of each input of the
+  /// output's shape (other inputs broadcast): with every operand of one
+  /// shape, the op computes the same in any layout they all share, so
+  /// assign-layout may leave its operands channels-last (Step.layout_oblivious).
+  bool elementwise = false;
+  /// The inputs and outputs of a node that its optimised kernels also read
+  /// or write stored channels-last (runtime/core/layout.h), and that
+  /// assign-layout may so keep; null: none.
+  LayoutPortsFn channels_last;
 
   int num_outputs(const AttrMap& attrs) const {
     return output_count ? output_count(attrs) : static_cast<int>(outputs.size());
   }
   const AttrSpec* find_attr(const std::string& attr) const;
 };
+
+/// Whether node `n` computes the same whatever one layout its operands
+/// share: its op is elementwise and every operand has the output's shape or
+/// is a scalar.
+bool is_layout_oblivious(const OpSchema& schema, const ir::Node& n);
 
 /// Fluent construction of an OpSchema, as used by the op family files:
 ///   r.add(OpBuilder("Relu").input("x").output("y").infer(same_as_input(0)));
@@ -185,6 +206,9 @@ class OpBuilder {
   OpBuilder& in_place(int output, int input);
   OpBuilder& may_overwrite(int output, int input);
   OpBuilder& cost(CostFn fn);
+  OpBuilder& elementwise();
+  OpBuilder& channels_last(std::vector<int> inputs, std::vector<int> outputs);
+  OpBuilder& channels_last(LayoutPortsFn fn);
 
   OpSchema build() &&;
 

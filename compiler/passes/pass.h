@@ -65,6 +65,7 @@ bool eliminate_dead_code(ir::Graph& graph, PassContext& ctx);              // dc
 bool fold_batchnorm(ir::Graph& graph, PassContext& ctx);   // fold_batchnorm.cc
 bool fuse_epilogue(ir::Graph& graph, PassContext& ctx);    // fuse_epilogue.cc
 bool fuse_elementwise(ir::Graph& graph, PassContext& ctx); // fuse_elementwise.cc
+bool assign_layout(ir::Graph& graph, PassContext& ctx);    // assign_layout.cc
 bool place(ir::Graph& graph, PassContext& ctx);            // place.cc
 
 }  // namespace graphc::passes

@@ -17,6 +17,8 @@ const std::vector<PassInfo>& all_passes() {
       {"fuse-epilogue", "fold bias adds, residual adds and an activation into the Conv2D/Dense/MatMul before them",
        fuse_epilogue},
       {"fuse-elementwise", "merge DAGs of elementwise ops over one shape into one generated loop", fuse_elementwise},
+      {"assign-layout", "keep activations channels-last between convolutions, pooling and elementwise ops",
+       assign_layout},
       {"place", "assign every node a device by earliest-finish-time list scheduling", place},
   };
   return passes;

@@ -11,6 +11,7 @@
 
 #include "graphc/tensor.h"
 #include "runtime/core/attr_map.h"
+#include "runtime/core/layout.h"
 
 namespace graphc {
 
@@ -34,6 +35,16 @@ struct KernelSpec {
   /// (null otherwise; empty when the caller knows none), so that a kernel
   /// can prepare it once at load (e.g. reorder weights into a blocked layout).
   std::span<const Tensor* const> constants = {};
+  /// Per input and output, how it is stored (runtime/core/layout.h); empty
+  /// means all plain. Only a factory registered as reading layouts is given
+  /// a spec with channels-last operands (KernelRegistry::add).
+  std::span<const Layout> input_layouts = {};
+  std::span<const Layout> output_layouts = {};
+
+  Layout input_layout(size_t i) const { return i < input_layouts.size() ? input_layouts[i] : Layout::plain; }
+  Layout output_layout(size_t i) const { return i < output_layouts.size() ? output_layouts[i] : Layout::plain; }
+  /// Whether every operand is plain.
+  bool all_plain() const;
 
   const std::string& node() const { return attrs.node(); }
   const std::string& op() const { return attrs.op(); }
@@ -60,16 +71,24 @@ class KernelRegistry {
   static const KernelRegistry& reference();
   static const KernelRegistry& onednn();  // runtime/kernels/onednn/onednn_kernels.cc
 
-  void add(const std::string& op, KernelFactory factory);
+  /// Registers `op`'s factory; `reads_layouts`: it honours the spec's
+  /// layouts, so it may be given channels-last operands.
+  void add(const std::string& op, KernelFactory factory, bool reads_layouts = false);
   /// Null when no kernel is registered for `op`.
   const KernelFactory* find(const std::string& op) const;
+  /// Whether `op`'s factory was registered as reading layouts.
+  bool reads_layouts(const std::string& op) const;
   /// Creates the kernel for a step; throws graphc::Error naming the node.
   std::unique_ptr<Kernel> create(const KernelSpec& spec) const;
 
   std::vector<std::string> ops() const;
 
  private:
-  std::map<std::string, KernelFactory> factories_;
+  struct Entry {
+    KernelFactory factory;
+    bool reads_layouts = false;
+  };
+  std::map<std::string, Entry> factories_;
 };
 
 /// A kernel defined by a function, for ops whose kernel needs no state

@@ -1,6 +1,8 @@
 // KernelRegistry: op name -> kernel factory.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "graphc/error.h"
 #include "runtime/core/kernel.h"
 #include "runtime/kernels/reference/reference_kernels.h"
@@ -16,15 +18,26 @@ const KernelRegistry& KernelRegistry::reference() {
   return registry;
 }
 
-void KernelRegistry::add(const std::string& op, KernelFactory factory) {
-  if (!factories_.emplace(op, std::move(factory)).second) {
+bool KernelSpec::all_plain() const {
+  auto plain = [](Layout l) { return l == Layout::plain; };
+  return std::all_of(input_layouts.begin(), input_layouts.end(), plain) &&
+         std::all_of(output_layouts.begin(), output_layouts.end(), plain);
+}
+
+void KernelRegistry::add(const std::string& op, KernelFactory factory, bool reads_layouts) {
+  if (!factories_.emplace(op, Entry{std::move(factory), reads_layouts}).second) {
     throw Error("", fmt::format("kernel for op '{}' registered twice", op));
   }
 }
 
 const KernelFactory* KernelRegistry::find(const std::string& op) const {
   auto it = factories_.find(op);
-  return it == factories_.end() ? nullptr : &it->second;
+  return it == factories_.end() ? nullptr : &it->second.factory;
+}
+
+bool KernelRegistry::reads_layouts(const std::string& op) const {
+  auto it = factories_.find(op);
+  return it != factories_.end() && it->second.reads_layouts;
 }
 
 std::unique_ptr<Kernel> KernelRegistry::create(const KernelSpec& spec) const {
@@ -35,7 +48,7 @@ std::unique_ptr<Kernel> KernelRegistry::create(const KernelSpec& spec) const {
 
 std::vector<std::string> KernelRegistry::ops() const {
   std::vector<std::string> names;
-  for (const auto& [name, factory] : factories_) names.push_back(name);
+  for (const auto& [name, entry] : factories_) names.push_back(name);
   return names;
 }
 

@@ -18,7 +18,7 @@ namespace graphc {
 
 namespace {
 
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;  // 2: values carry a layout (a version-1 runtime would misread them)
 
 /// Value ids are indices into module.values; every id a module mentions is
 /// checked before use.
@@ -103,15 +103,58 @@ std::vector<std::pair<int, int>> in_place_pairs(const proto::Step& s, const Load
   for (const proto::InPlace& pair : s.in_place()) {
     if (pair.output() < 0 || pair.output() >= static_cast<int>(step.outputs.size()) || pair.input() < 0 ||
         pair.input() >= static_cast<int>(step.inputs.size()) ||
-        impl.value_types[step.outputs[pair.output()]] != impl.value_types[step.inputs[pair.input()]]) {
+        impl.value_types[step.outputs[pair.output()]] != impl.value_types[step.inputs[pair.input()]] ||
+        impl.value_layouts[step.outputs[pair.output()]] != impl.value_layouts[step.inputs[pair.input()]]) {
       throw Error(fmt::format("node '{}' ({})", step.node, step.op),
                   fmt::format("declares output {} in place of input {}, which are not an output and an input of "
-                              "one type",
+                              "one type and layout",
                               pair.output(), pair.input()));
     }
     pairs.emplace_back(step.outputs[pair.output()], step.inputs[pair.input()]);
   }
   return pairs;
+}
+
+Layout layout_from_proto(const proto::ValueInfo& v, const TensorType& type, const std::string& where) {
+  Layout layout;
+  switch (v.layout()) {
+    case proto::LAYOUT_PLAIN:
+      return Layout::plain;
+    case proto::LAYOUT_CHANNELS_LAST:
+      layout = Layout::channels_last;
+      break;
+    default:
+      throw Error(where, fmt::format("layout {} is not one this runtime knows", static_cast<int>(v.layout())));
+  }
+  if (!layout_fits(layout, type.shape)) {
+    throw Error(where, fmt::format("is stored {} but has rank {}", layout_name(layout), type.shape.size()));
+  }
+  return layout;
+}
+
+/// Users, files and the loader see values only plain.
+void expect_plain(const Module::Impl& impl, int id, const std::string& where) {
+  if (impl.value_layouts[id] != Layout::plain) {
+    throw Error(where, fmt::format("is stored {}; signature values and constants must be plain",
+                                   layout_name(impl.value_layouts[id])));
+  }
+}
+
+/// Whether the operands of `spec` of its output's shape share one layout
+/// (scalars read the same in any layout), so that a layout-oblivious step
+/// can run its kernel as is.
+bool shares_one_layout(const KernelSpec& spec) {
+  if (spec.outputs.empty()) return false;
+  const Shape& shape = spec.outputs[0].shape;
+  Layout layout = spec.output_layout(0);
+  for (size_t i = 0; i < spec.outputs.size(); ++i) {
+    if (spec.outputs[i].shape != shape || spec.output_layout(i) != layout) return false;
+  }
+  for (size_t i = 0; i < spec.inputs.size(); ++i) {
+    if (num_elements(spec.inputs[i].shape) == 1) continue;
+    if (spec.inputs[i].shape != shape || spec.input_layout(i) != layout) return false;
+  }
+  return true;
 }
 
 /// Arena offsets from the memory plan, re-checked for safety: a corrupt or
@@ -235,6 +278,7 @@ std::shared_ptr<const Module> Module::from_proto(proto::Module m) {
   ModuleChecker checker(m);
   const int n = m.values_size();
   impl->value_types.resize(n);
+  impl->value_layouts.resize(n);
   impl->constants.resize(n);
   impl->is_constant.assign(n, false);
   for (int id = 0; id < n; ++id) {
@@ -250,11 +294,13 @@ std::shared_ptr<const Module> Module::from_proto(proto::Module m) {
         throw Error(where, fmt::format("shape {} is too large: its byte count overflows 64 bits", shape_to_string(t.shape)));
       }
     }
+    impl->value_layouts[id] = layout_from_proto(v, t, where);
   }
   for (const auto& c : m.constants()) {
     std::string where = fmt::format("constant {}", c.value());
     checker.define(c.value(), where);
     where = fmt::format("constant '{}'", m.values(c.value()).name());
+    expect_plain(*impl, c.value(), where);
     Tensor value = tensor_from_proto(c.data(), where);
     if (value.type() != impl->value_types[c.value()]) {
       throw Error(where, fmt::format("data is {}, the value is declared {}", value.type().to_string(),
@@ -271,6 +317,7 @@ std::shared_ptr<const Module> Module::from_proto(proto::Module m) {
   }
   for (const auto& b : m.inputs()) {
     checker.define(b.value(), fmt::format("input '{}'", b.name()));
+    expect_plain(*impl, b.value(), fmt::format("input '{}'", b.name()));
     impl->inputs.push_back({b.name(), impl->value_types[b.value()]});
     impl->input_ids.push_back(b.value());
   }
@@ -294,20 +341,25 @@ std::shared_ptr<const Module> Module::from_proto(proto::Module m) {
     step.dependency_count = s.deps_size();
     step.inline_ok = s.predicted_us() < kInlineStepUs;
     std::vector<TensorType> in_types, out_types;
+    std::vector<Layout> in_layouts, out_layouts;
     // A loaded module's constants and Variables never change (sessions share
     // them read-only), so kernels may prepare them once.
     std::vector<const Tensor*> constants;
     for (int id : step.inputs) {
       checker.use(id, where);
       in_types.push_back(impl->value_types[id]);
+      in_layouts.push_back(impl->value_layouts[id]);
       constants.push_back(impl->is_constant[id] ? &impl->constants[id] : nullptr);
     }
     for (int id : step.outputs) {
       checker.define(id, where);
       out_types.push_back(impl->value_types[id]);
+      out_layouts.push_back(impl->value_layouts[id]);
     }
     AttrMap attrs(s.node(), s.op(), {s.attr().begin(), s.attr().end()});
-    SelectedKernel selected = select_kernel(KernelSpec{attrs, in_types, out_types, constants}, s.kernel(), generated);
+    KernelSpec spec{attrs, in_types, out_types, constants, in_layouts, out_layouts};
+    if (s.layout_oblivious() && shares_one_layout(spec)) spec.input_layouts = spec.output_layouts = {};
+    SelectedKernel selected = select_kernel(spec, s.kernel(), generated);
     step.kernel = std::move(selected.kernel);
     step.backend = std::move(selected.backend);
     step.fallback_reason = std::move(selected.fallback_reason);
@@ -315,6 +367,7 @@ std::shared_ptr<const Module> Module::from_proto(proto::Module m) {
   }
   for (const auto& b : m.outputs()) {
     checker.use(b.value(), fmt::format("output '{}'", b.name()));
+    expect_plain(*impl, b.value(), fmt::format("output '{}'", b.name()));
     impl->outputs.push_back({b.name(), impl->value_types[b.value()]});
     impl->output_ids.push_back(b.value());
   }

@@ -46,6 +46,7 @@ struct Module::Impl {
   /// cannot run here); declared before `steps`, whose kernels call into it.
   std::unique_ptr<JitLibrary> generated_code;
   std::vector<TensorType> value_types;
+  std::vector<Layout> value_layouts;  // by value id
   /// Constant values by value id (and the initial values of mutable
   /// Variables); empty tensors for other values.
   std::vector<Tensor> constants;

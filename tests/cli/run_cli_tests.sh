@@ -206,7 +206,9 @@ test_inspect_model_unknown_dims_note() {
 
 test_inspect_module() {
   graphc_ok inspect "$WORK/cnn.gcm" || return 1
-  stdout_has "(module)" "Conv2D×2" "MaxPool×2" "f32[1,16,28,28]"
+  stdout_has "(module)" "Conv2D×2" "MaxPool×2" "f32[1,16,28,28]" || return 1
+  # assign-layout: the pooling between the convolutions reads and writes channels-last.
+  stdout_has "channels-last" "in0,out0"
 }
 
 test_inspect_json() {

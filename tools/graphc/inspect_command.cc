@@ -119,18 +119,34 @@ void print_text(const nlohmann::json& r) {
   for (const auto& k : r["kernels"]) ++backends[k["backend"].get<std::string>()];
   std::cout << "\nkernels:";
   for (const auto& [backend, count] : backends) std::cout << fmt::format(" {}×{}", backend, count);
-  std::cout << "\n" << fmt::format("  {:<28} {:<14} {:<10} {}\n", "step", "op", "backend", "note");
+  std::cout << "\n" << fmt::format("  {:<28} {:<14} {:<10} {:<14} {}\n", "step", "op", "backend", "channels-last",
+                                   "note");
   for (const auto& k : r["kernels"]) {
-    std::cout << fmt::format("  {:<28} {:<14} {:<10} {}\n", k["node"].get<std::string>(), k["op"].get<std::string>(),
-                             k["backend"].get<std::string>(), k["note"].get<std::string>());
+    std::string channels_last = fmt::format("{}", fmt::join(k["channels_last"].get<std::vector<std::string>>(), ","));
+    std::cout << fmt::format("  {:<28} {:<14} {:<10} {:<14} {}\n", k["node"].get<std::string>(),
+                             k["op"].get<std::string>(), k["backend"].get<std::string>(), channels_last,
+                             k["note"].get<std::string>());
   }
 }
 
-/// The kernel of every step of a loaded module.
+/// The kernel of every step of a loaded module, and which of its operands
+/// are stored channels-last ("in0", "out0", ...; assign-layout).
 nlohmann::json kernel_report(const Module& module) {
+  const Module::Impl& impl = module.impl();
   nlohmann::json kernels = nlohmann::json::array();
-  for (const LoadedStep& step : module.impl().steps) {
-    kernels.push_back({{"node", step.node}, {"op", step.op}, {"backend", step.backend}, {"note", step.fallback_reason}});
+  for (const LoadedStep& step : impl.steps) {
+    nlohmann::json channels_last = nlohmann::json::array();
+    for (size_t i = 0; i < step.inputs.size(); ++i) {
+      if (impl.value_layouts[step.inputs[i]] == Layout::channels_last) channels_last.push_back(fmt::format("in{}", i));
+    }
+    for (size_t i = 0; i < step.outputs.size(); ++i) {
+      if (impl.value_layouts[step.outputs[i]] == Layout::channels_last) channels_last.push_back(fmt::format("out{}", i));
+    }
+    kernels.push_back({{"node", step.node},
+                       {"op", step.op},
+                       {"backend", step.backend},
+                       {"channels_last", channels_last},
+                       {"note", step.fallback_reason}});
   }
   return kernels;
 }

@@ -70,13 +70,18 @@ EpiloguePostOps::EpiloguePostOps(const KernelSpec& spec, const Shape& dst_dims, 
     if (op == "Add") {
       size_t input = addend++;
       Shape dims = addend_dims(spec.inputs[input].shape, spec.outputs[0].shape, dst_dims);
+      Layout layout = spec.input_layout(input);
+      if (layout != Layout::plain && dims != spec.inputs[input].shape) {
+        unavailable("a channels-last addend the primitive would see with other dims");
+      }
+      dnnl::memory::desc stored = stored_desc(dims, layout);
       if (accumulate && !summed_ && dims == dst_dims) {
         ops.append_sum(1.0f);
-        summed_.emplace(input, plain_desc(dims));
+        summed_.emplace(input, stored);
         continue;
       }
-      ops.append_binary(dnnl::algorithm::binary_add, plain_desc(dims));
-      addends_.emplace_back(DNNL_ARG_ATTR_MULTIPLE_POST_OP(ops.len() - 1) | DNNL_ARG_SRC_1, input, plain_desc(dims));
+      ops.append_binary(dnnl::algorithm::binary_add, stored);
+      addends_.emplace_back(DNNL_ARG_ATTR_MULTIPLE_POST_OP(ops.len() - 1) | DNNL_ARG_SRC_1, input, stored);
     } else {
       ops.append_eltwise(1.0f, activation_algorithm(op, epilogue.gelu_approximate), 0.0f, 0.0f);
     }

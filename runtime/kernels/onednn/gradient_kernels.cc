@@ -1,12 +1,15 @@
-// oneDNN kernels of the gradient ops (compiler/ops/gradient_ops.cc), f32 and
-// NCHW as stored: Conv2DBackpropInput and Conv2DBackpropFilter (convolution
+// oneDNN kernels of the gradient ops (compiler/ops/gradient_ops.cc), f32:
+// Conv2DBackpropInput and Conv2DBackpropFilter (convolution
 // backward data and weights), MaxPoolGrad and AvgPoolGrad (pooling
 // backward), ReluGrad and GeluGrad (eltwise backward).
 //
 // A backward primitive descriptor is built from a forward one, its hint;
 // both are created once, at load. The convolutions let oneDNN choose their
 // layouts (`format_tag::any`), as Conv2D does: dy, x and w are reordered
-// into the scratch block per run, dx and dw back out of it. Both sum their
+// into the scratch block per run where they are stored otherwise (the
+// assign-layout pass keeps activations channels-last to avoid that), dx and
+// dw back out of it; the pooling gradients work in the layouts their
+// operands are stored in. Both convolutions sum their
 // products in another order than the reference kernels.
 //
 // MaxPoolGrad gets dy and x, but oneDNN's max pooling backward reads which
@@ -24,6 +27,8 @@
 // the reference writes +0.
 #include <fmt/format.h>
 
+#include <type_traits>
+
 #include "runtime/core/shape_rules.h"
 #include "runtime/kernels/onednn/onednn_kernels.h"
 #include "runtime/kernels/onednn/primitive_kernel.h"
@@ -35,11 +40,11 @@ namespace {
 using onednn::PrimitiveKernel;
 using dnnl::memory;
 
-/// Checks `inputs` inputs and one output, all f32 and non-empty, and that
-/// the output has type `output` (which the op's attributes or inputs give).
-void expect_types(const KernelSpec& spec, size_t inputs, const TensorType& output) {
+/// Checks `inputs` inputs and `outputs` outputs, all f32 and non-empty, and
+/// that output 0 has type `output` (which the op's attributes or inputs give).
+void expect_types(const KernelSpec& spec, size_t inputs, const TensorType& output, size_t outputs = 1) {
   onednn::expect_f32_nonempty(spec);
-  if (spec.inputs.size() != inputs || spec.outputs.size() != 1) {
+  if (spec.inputs.size() != inputs || spec.outputs.size() != outputs) {
     onednn::unavailable("unexpected number of inputs or outputs");
   }
   if (spec.outputs[0] != output) {
@@ -50,32 +55,45 @@ void expect_types(const KernelSpec& spec, size_t inputs, const TensorType& outpu
 /// The f32 type of the int list attribute `attr` (a forward input's shape).
 TensorType shape_attr(const KernelSpec& spec, const char* attr) { return {DType::f32, spec.attrs.get_ints(attr)}; }
 
-/// Conv2D's forward primitive descriptor for x, w (oneDNN's dims) and y, all
-/// in layouts oneDNN chooses: the hint of the backward primitives.
+/// Conv2D's forward primitive descriptor for x, w (oneDNN's dims), y and,
+/// `with_bias`, a bias, all in layouts oneDNN chooses: the hint of the
+/// backward primitives.
 dnnl::convolution_forward::primitive_desc conv_forward_hint(const onednn::ConvWindow& window, const Shape& x,
-                                                            const Shape& y) {
+                                                            const Shape& y, bool with_bias) {
   using Conv = dnnl::convolution_forward;
   return onednn::make_primitive_desc<Conv>("convolution", [&] {
-    return Conv::desc(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct, onednn::any_desc(x),
-                      onednn::any_desc(window.weights), onednn::any_desc(y), window.strides, window.dilations,
-                      window.pad_begin, window.pad_end);
+    auto kind = dnnl::prop_kind::forward_training;
+    auto direct = dnnl::algorithm::convolution_direct;
+    auto src = onednn::any_desc(x), weights = onednn::any_desc(window.weights), dst = onednn::any_desc(y);
+    return with_bias ? Conv::desc(kind, direct, src, weights, onednn::plain_desc({y[1]}), dst, window.strides,
+                                  window.dilations, window.pad_begin, window.pad_end)
+                     : Conv::desc(kind, direct, src, weights, dst, window.strides, window.dilations, window.pad_begin,
+                                  window.pad_end);
   });
 }
 
 /// A convolution backward primitive (convolution_backward_data or
 /// _weights: their descriptors take the same operands) for `window`, whose
 /// forward source has dims `x` and destination `dy`, all in layouts oneDNN
-/// chooses, with the forward primitive as its hint.
+/// chooses, with the forward primitive as its hint. `with_bias` (weights
+/// only): it also sums dy into the bias gradient.
 template <class Backward>
 typename Backward::primitive_desc conv_backward_desc(const char* what, const onednn::ConvWindow& window,
-                                                     const Shape& x, const Shape& dy) {
-  auto hint = conv_forward_hint(window, x, dy);
+                                                     const Shape& x, const Shape& dy, bool with_bias = false) {
+  auto hint = conv_forward_hint(window, x, dy, with_bias);
   return onednn::make_primitive_desc<Backward>(
       what,
       [&] {
-        return typename Backward::desc(dnnl::algorithm::convolution_direct, onednn::any_desc(x),
-                                       onednn::any_desc(window.weights), onednn::any_desc(dy), window.strides,
-                                       window.dilations, window.pad_begin, window.pad_end);
+        auto direct = dnnl::algorithm::convolution_direct;
+        auto src = onednn::any_desc(x), weights = onednn::any_desc(window.weights), dst = onednn::any_desc(dy);
+        if constexpr (std::is_same_v<Backward, dnnl::convolution_backward_weights>) {
+          if (with_bias) {
+            return typename Backward::desc(direct, src, weights, onednn::plain_desc({dy[1]}), dst, window.strides,
+                                           window.dilations, window.pad_begin, window.pad_end);
+          }
+        }
+        return typename Backward::desc(direct, src, weights, dst, window.strides, window.dilations,
+                                       window.pad_begin, window.pad_end);
       },
       hint);
 }
@@ -89,47 +107,53 @@ std::unique_ptr<Kernel> make_conv_backprop_input(const KernelSpec& spec) {
   onednn::ConvWindow window = onednn::conv_window(spec, dx, w);
   auto kernel = std::make_unique<PrimitiveKernel>(conv_backward_desc<dnnl::convolution_backward_data>(
       "convolution backward data primitive", window, dx, dy));
-  kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::plain_desc(dy));
-  kernel->bind_input(DNNL_ARG_WEIGHTS, 1, onednn::plain_desc(window.weights), onednn::constant_input(spec, 1));
-  kernel->bind_output(DNNL_ARG_DIFF_SRC, 0, onednn::plain_desc(dx));
+  kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::stored_input(spec, 0));
+  kernel->bind_input(DNNL_ARG_WEIGHTS, 1, onednn::stored_desc(window.weights, spec.input_layout(1)),
+                     onednn::constant_input(spec, 1));
+  kernel->bind_output(DNNL_ARG_DIFF_SRC, 0, onednn::stored_output(spec, 0));
   return kernel;
 }
 
-/// Conv2DBackpropFilter(dy, x) -> dw, of shape `filter_shape`. The bias
-/// gradient is not part of it (the graph sums dy with ReduceSum).
+/// Conv2DBackpropFilter(dy, x) -> dw, of shape `filter_shape`, and with
+/// `bias_gradient` db (the primitive's diff_bias).
 std::unique_ptr<Kernel> make_conv_backprop_filter(const KernelSpec& spec) {
-  expect_types(spec, 2, shape_attr(spec, "filter_shape"));
+  bool bias = spec.outputs.size() == 2;
+  expect_types(spec, 2, shape_attr(spec, "filter_shape"), bias ? 2 : 1);
   const Shape& dy = spec.inputs[0].shape;
   const Shape& x = spec.inputs[1].shape;
   const Shape& dw = spec.outputs[0].shape;
+  if (bias && spec.outputs[1].shape != Shape{dy[1]}) onednn::unavailable("db is not [O]");
   onednn::ConvWindow window = onednn::conv_window(spec, x, dw);
   auto kernel = std::make_unique<PrimitiveKernel>(conv_backward_desc<dnnl::convolution_backward_weights>(
-      "convolution backward weights primitive", window, x, dy));
-  kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::plain_desc(dy));
-  kernel->bind_input(DNNL_ARG_SRC, 1, onednn::plain_desc(x));
-  kernel->bind_output(DNNL_ARG_DIFF_WEIGHTS, 0, onednn::plain_desc(window.weights));
+      "convolution backward weights primitive", window, x, dy, bias));
+  kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::stored_input(spec, 0));
+  kernel->bind_input(DNNL_ARG_SRC, 1, onednn::stored_input(spec, 1));
+  kernel->bind_output(DNNL_ARG_DIFF_WEIGHTS, 0, onednn::stored_desc(window.weights, spec.output_layout(0)));
+  if (bias) kernel->bind_output(DNNL_ARG_DIFF_BIAS, 1, onednn::plain_desc({dy[1]}));
   return kernel;
 }
 
-/// The forward pooling from x to y (plain layouts) for `window`, in
-/// training mode: a max pooling then also writes its workspace.
-dnnl::pooling_forward::primitive_desc pool_forward(const onednn::PoolWindow& window, const Shape& x, const Shape& y) {
+/// The forward pooling, in training mode, from x (in layout `x`) to y of
+/// dims `y` in the layout oneDNN picks, x's: its fast poolings need one
+/// layout for all operands. A max pooling then also writes its workspace.
+dnnl::pooling_forward::primitive_desc pool_forward(const onednn::PoolWindow& window, const memory::desc& x,
+                                                   const Shape& y) {
   using Pool = dnnl::pooling_forward;
   return onednn::make_primitive_desc<Pool>("pooling primitive", [&] {
-    return Pool::desc(dnnl::prop_kind::forward_training, window.algorithm, onednn::plain_desc(x),
-                      onednn::plain_desc(y), window.strides, window.kernel, window.pad_begin, window.pad_end);
+    return Pool::desc(dnnl::prop_kind::forward_training, window.algorithm, x, onednn::any_desc(y), window.strides,
+                      window.kernel, window.pad_begin, window.pad_end);
   });
 }
 
-/// The pooling backward from dy to dx for `window`, given its forward.
-dnnl::pooling_backward::primitive_desc pool_backward(const onednn::PoolWindow& window, const Shape& dx,
-                                                     const Shape& dy,
+/// The pooling backward from dy to dx for `window`, given its forward, in
+/// the forward's layout (operands stored otherwise are reordered).
+dnnl::pooling_backward::primitive_desc pool_backward(const onednn::PoolWindow& window,
                                                      const dnnl::pooling_forward::primitive_desc& forward) {
   using Backward = dnnl::pooling_backward;
   return onednn::make_primitive_desc<Backward>(
       "pooling backward primitive",
       [&] {
-        return Backward::desc(window.algorithm, onednn::plain_desc(dx), onednn::plain_desc(dy), window.strides,
+        return Backward::desc(window.algorithm, forward.src_desc(), forward.dst_desc(), window.strides,
                               window.kernel, window.pad_begin, window.pad_end);
       },
       forward);
@@ -143,16 +167,16 @@ std::unique_ptr<Kernel> make_max_pool_grad(const KernelSpec& spec) {
   const Shape& dy = spec.inputs[0].shape;
   const Shape& x = spec.inputs[1].shape;
   onednn::PoolWindow window = onednn::pool_window(spec, x, dy, true);
-  auto forward = pool_forward(window, x, dy);
-  auto backward = pool_backward(window, x, dy, forward);
+  auto forward = pool_forward(window, onednn::stored_input(spec, 1), dy);
+  auto backward = pool_backward(window, forward);
   auto kernel = std::make_unique<PrimitiveKernel>(forward);
-  kernel->bind_input(DNNL_ARG_SRC, 1, onednn::plain_desc(x));
+  kernel->bind_input(DNNL_ARG_SRC, 1, onednn::stored_input(spec, 1));
   kernel->bind_new_buffer(DNNL_ARG_DST);  // y: the backward needs only the workspace
   size_t workspace = kernel->bind_new_buffer(DNNL_ARG_WORKSPACE);
   kernel->then(backward);
-  kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::plain_desc(dy));
+  kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::stored_input(spec, 0));
   kernel->bind_buffer(DNNL_ARG_WORKSPACE, workspace);
-  kernel->bind_output(DNNL_ARG_DIFF_SRC, 0, onednn::plain_desc(x));
+  kernel->bind_output(DNNL_ARG_DIFF_SRC, 0, onednn::stored_output(spec, 0));
   return kernel;
 }
 
@@ -162,9 +186,11 @@ std::unique_ptr<Kernel> make_avg_pool_grad(const KernelSpec& spec) {
   const Shape& dy = spec.inputs[0].shape;
   const Shape& dx = spec.outputs[0].shape;
   onednn::PoolWindow window = onednn::pool_window(spec, dx, dy, false);
-  auto kernel = std::make_unique<PrimitiveKernel>(pool_backward(window, dx, dy, pool_forward(window, dx, dy)));
-  kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::plain_desc(dy));
-  kernel->bind_output(DNNL_ARG_DIFF_SRC, 0, onednn::plain_desc(dx));
+  // The forward hint in dx's layout: the primitive writes dx as stored.
+  auto forward = pool_forward(window, onednn::stored_output(spec, 0), dy);
+  auto kernel = std::make_unique<PrimitiveKernel>(pool_backward(window, forward));
+  kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::stored_input(spec, 0));
+  kernel->bind_output(DNNL_ARG_DIFF_SRC, 0, onednn::stored_output(spec, 0));
   return kernel;
 }
 
@@ -199,10 +225,11 @@ std::unique_ptr<Kernel> make_gelu_grad(const KernelSpec& spec) {
 }  // namespace
 
 void register_onednn_gradient_kernels(KernelRegistry& r) {
-  r.add("Conv2DBackpropInput", make_conv_backprop_input);
-  r.add("Conv2DBackpropFilter", make_conv_backprop_filter);
-  r.add("MaxPoolGrad", make_max_pool_grad);
-  r.add("AvgPoolGrad", make_avg_pool_grad);
+  // These read their operands' layouts (KernelSpec::input_layouts).
+  r.add("Conv2DBackpropInput", make_conv_backprop_input, true);
+  r.add("Conv2DBackpropFilter", make_conv_backprop_filter, true);
+  r.add("MaxPoolGrad", make_max_pool_grad, true);
+  r.add("AvgPoolGrad", make_avg_pool_grad, true);
   r.add("ReluGrad", eltwise_grad(dnnl::algorithm::eltwise_relu));
   r.add("GeluGrad", make_gelu_grad);
 }

@@ -53,6 +53,19 @@ dnnl::memory::desc strided_desc(const Shape& dims, const Shape& strides) {
   return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, strides);
 }
 
+dnnl::memory::desc stored_desc(const Shape& dims, Layout layout) {
+  if (layout == Layout::plain) return plain_desc(dims);
+  return strided_desc(dims, layout_strides(dims, layout));
+}
+
+dnnl::memory::desc stored_input(const KernelSpec& spec, size_t index) {
+  return stored_desc(spec.inputs[index].shape, spec.input_layout(index));
+}
+
+dnnl::memory::desc stored_output(const KernelSpec& spec, size_t index) {
+  return stored_desc(spec.outputs[index].shape, spec.output_layout(index));
+}
+
 dnnl::memory::desc any_desc(const Shape& dims) {
   return dnnl::memory::desc(dims, dnnl::memory::data_type::f32, dnnl::memory::format_tag::any);
 }

@@ -55,6 +55,13 @@ dnnl::memory::desc plain_desc(const Shape& dims);
 /// f32 memory descriptor with explicit strides (in elements).
 dnnl::memory::desc strided_desc(const Shape& dims, const Shape& strides);
 
+/// f32 memory descriptor of a tensor of `dims` stored in `layout`.
+dnnl::memory::desc stored_desc(const Shape& dims, Layout layout);
+
+/// stored_desc of input / output `index` of `spec`, in its layout.
+dnnl::memory::desc stored_input(const KernelSpec& spec, size_t index);
+dnnl::memory::desc stored_output(const KernelSpec& spec, size_t index);
+
 /// f32 memory descriptor of `dims` whose layout the primitive chooses.
 dnnl::memory::desc any_desc(const Shape& dims);
 

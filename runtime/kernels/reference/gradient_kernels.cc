@@ -149,15 +149,22 @@ class ReduceMaxGradKernel final : public Kernel {
   std::vector<int64_t> kept_, reduced_;
 };
 
-/// Conv2DBackpropInput (dx += dy·w) and Conv2DBackpropFilter (dw += dy·x).
+/// Conv2DBackpropInput (dx += dy·w) and Conv2DBackpropFilter (dw += dy·x,
+/// and with `bias_gradient` db[o] += dy[n, o, h, w]).
 class ConvBackpropKernel final : public Kernel {
  public:
   ConvBackpropKernel(const KernelSpec& spec, bool filter)
       : filter_(filter),
+        bias_(filter && spec.attrs.has("bias_gradient") && spec.attrs.get_bool("bias_gradient")),
         taps_(spec, filter ? spec.inputs[1] : shape_attr(spec, "input_shape"),
               filter ? shape_attr(spec, "filter_shape").shape : spec.inputs[1].shape) {
     expect_input_shape(spec, 0, taps_.output_shape(), "Conv2D's output for these x and w");
-    expect_output_type(spec, 0, filter ? shape_attr(spec, "filter_shape") : shape_attr(spec, "input_shape"));
+    TensorType result = filter ? shape_attr(spec, "filter_shape") : shape_attr(spec, "input_shape");
+    expect_output_type(spec, 0, result);
+    if (spec.outputs.size() != (bias_ ? 2u : 1u)) {
+      fail(spec, fmt::format("has {} outputs, expected {}", spec.outputs.size(), bias_ ? 2 : 1));
+    }
+    if (bias_) expect_output_type(spec, 1, {DType::f32, {result.shape.at(0)}});
   }
 
   void run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const override {
@@ -170,10 +177,27 @@ class ConvBackpropKernel final : public Kernel {
     } else {
       taps_.for_each([&](int64_t x, int64_t w, int64_t y) { result[x] += dy[y] * other[w]; });
     }
+    if (bias_) sum_channels(*in[0], *out[1]);
   }
 
  private:
+  /// db[c] = Σ dy[n, c, ...].
+  static void sum_channels(const Tensor& dy, Tensor& db) {
+    const Shape& shape = dy.shape();
+    int64_t channels = shape[1];
+    int64_t plane = num_elements(Shape(shape.begin() + 2, shape.end()));
+    const float* from = dy.data<float>();
+    float* sums = db.data<float>();
+    std::fill(sums, sums + channels, 0.0f);
+    for (int64_t n = 0; n < shape[0]; ++n) {
+      for (int64_t c = 0; c < channels; ++c, from += plane) {
+        for (int64_t i = 0; i < plane; ++i) sums[c] += from[i];
+      }
+    }
+  }
+
   bool filter_;
+  bool bias_;
   ConvTaps taps_;
 };
 
@@ -405,7 +429,10 @@ void register_reference_gradient_kernels(KernelRegistry& r) {
   r.add("MinimumGrad", make_select_grad<minimum_picks_a>);
   r.add("ReduceMaxGrad", float_kernel<ReduceMaxGradKernel>(3, 1));
   r.add("Conv2DBackpropInput", float_kernel<ConvBackpropKernel>(2, 1, false));
-  r.add("Conv2DBackpropFilter", float_kernel<ConvBackpropKernel>(2, 1, true));
+  r.add("Conv2DBackpropFilter", [](const KernelSpec& spec) -> std::unique_ptr<Kernel> {
+    expect_float_arity(spec, 2, spec.outputs.size() == 2 ? 2 : 1);
+    return std::make_unique<ConvBackpropKernel>(spec, true);
+  });
   r.add("MaxPoolGrad", float_kernel<PoolGradKernel>(2, 1, true));
   r.add("AvgPoolGrad", float_kernel<PoolGradKernel>(1, 1, false));
   r.add("LayerNormGrad", float_kernel<NormalizationGradKernel>(3, 3, false));

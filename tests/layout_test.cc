@@ -200,6 +200,29 @@ TEST_CASE("assign-layout in the CNN training step: backward convolutions and poo
   CHECK(losses(m) == losses(stored_plain(m)));
 }
 
+TEST_CASE("a channels-last value crosses devices as bytes: the Transfer is layout-oblivious", "[layout][executor]") {
+  auto on = [](int device) { return fmt::format("device: 'cpu:{}' ", device); };
+  std::string text = placeholder_node("x", {2, 3, 12, 12}) + placeholder_node("w", {3, 3, 3, 3}) +
+                     op_node("c1", "Conv2D", {"x", "w"}, kPads1 + on(0)) + op_node("r1", "Relu", {"c1"}, on(0)) +
+                     op_node("p", "MaxPool", {"r1"}, attr_text("kernel", "list { i: 2 i: 2 }") + on(1)) +
+                     op_node("c2", "Conv2D", {"p", "w"}, kPads1 + on(1)) +
+                     signature_text({{"x", "x"}, {"w", "w"}}, {{"y", "c2"}});
+  auto graph = testing::import_text(text);
+  CompileOptions options;
+  options.pipeline.devices = DeviceSpec::parse("cpu:2");
+  std::ostringstream diag;
+  proto::Module m = compile_graph(*graph, options, diag);
+  int transfers_of_channels_last = 0;
+  for (const auto& s : m.steps()) {
+    if (s.op() != "Transfer" || m.values(s.inputs(0)).layout() != proto::LAYOUT_CHANNELS_LAST) continue;
+    ++transfers_of_channels_last;
+    CHECK(s.layout_oblivious());
+    CHECK(m.values(s.outputs(0)).layout() == proto::LAYOUT_CHANNELS_LAST);
+  }
+  CHECK(transfers_of_channels_last == 1);
+  expect_same_as_plain(m, {{"x", {2, 3, 12, 12}}, {"w", {3, 3, 3, 3}}}, "y");
+}
+
 TEST_CASE("a channels-last step without a kernel that reads the layout runs its reference kernel behind conversions",
           "[layout]") {
   // The pool between two convolutions reads and writes channels-last; it is forced to the reference kernel.

@@ -22,6 +22,7 @@ const OpRegistry& OpRegistry::global() {
     register_arg_reduce_ops(r);
     register_resize_ops(r);
     register_index_ops(r);
+    register_rnn_ops(r);
     register_gradient_ops(r);
     register_loss_ops(r);
     register_optimizer_ops(r);

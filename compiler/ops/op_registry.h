@@ -38,6 +38,7 @@ void register_tensor_ops(OpRegistry& r);       // tensor_ops.cc: Squeeze, Unsque
 void register_arg_reduce_ops(OpRegistry& r);   // arg_reduce_ops.cc: ArgMax, ArgMin, ReduceMin, ReduceProd
 void register_resize_ops(OpRegistry& r);       // resize_ops.cc: Resize
 void register_index_ops(OpRegistry& r);        // index_ops.cc: TopK, GatherND, ScatterND
+void register_rnn_ops(OpRegistry& r);          // rnn_ops.cc: LSTM, GRU and their backward ops
 void register_gradient_ops(OpRegistry& r);     // gradient_ops.cc: backward ops
 void register_loss_ops(OpRegistry& r);         // loss_ops.cc: SoftmaxCrossEntropy, MeanSquaredError
 void register_optimizer_ops(OpRegistry& r);    // optimizer_ops.cc: SGDUpdate, MomentumUpdate, AdamUpdate

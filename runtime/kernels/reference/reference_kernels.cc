@@ -19,6 +19,7 @@ void register_reference_kernels(KernelRegistry& r) {
   register_reference_arg_reduce_kernels(r);
   register_reference_resize_kernels(r);
   register_reference_index_kernels(r);
+  register_reference_rnn_kernels(r);
   register_reference_transfer_kernel(r);
   register_reference_fused_kernels(r);
 }

@@ -26,6 +26,7 @@ void register_reference_tensor_kernels(KernelRegistry& r);       // tensor_kerne
 void register_reference_arg_reduce_kernels(KernelRegistry& r);   // arg_reduce_kernels.cc
 void register_reference_resize_kernels(KernelRegistry& r);       // resize_kernels.cc
 void register_reference_index_kernels(KernelRegistry& r);        // index_kernels.cc: TopK, GatherND, ScatterND
+void register_reference_rnn_kernels(KernelRegistry& r);          // rnn_kernels.cc: LSTM, GRU and their backward ops
 void register_reference_transfer_kernel(KernelRegistry& r);      // transfer_kernel.cc: cross-device copies
 void register_reference_fused_kernels(KernelRegistry& r);        // fused_kernels.cc: the fused ops, unfused
 

@@ -384,3 +384,49 @@ TEST_CASE("ONNX: a tensor file round trip and unsupported dtypes", "[import][onn
   t.set_data_type(onnx::TensorProto::DOUBLE);
   require_error([&] { tensor_from_onnx(t, "t"); }, {"DOUBLE", "not supported"});
 }
+
+TEST_CASE("ONNX: LSTM with omitted inputs before initial_h and an unused Y", "[import][onnx][rnn]") {
+  // T 3, N 2, I 2, H 3: W and R are initializers (module constants), B and
+  // sequence_lens omitted by empty names, Y unused.
+  auto values = [](size_t n, float scale) {
+    std::vector<float> v(n);
+    for (size_t i = 0; i < n; ++i) v[i] = scale * static_cast<float>(static_cast<int>(i % 7) - 3);
+    return v;
+  };
+  Tensor x = f32_tensor({3, 2, 2}, values(12, 0.3f));
+  Tensor h0 = f32_tensor({1, 2, 3}, values(6, 0.2f));
+  auto model = [&](bool explicit_inputs) {
+    auto m = new_model(14);
+    add_input(m, "x", {3, 2, 2});
+    add_input(m, "h0", {1, 2, 3});
+    add_initializer(m, "w", {1, 12, 2}, values(24, 0.1f));
+    add_initializer(m, "r", {1, 12, 3}, values(36, 0.05f));
+    std::vector<std::string> inputs{"x", "w", "r", "", "", "h0"};
+    if (explicit_inputs) {
+      add_input(m, "b", {1, 24});
+      add_input(m, "lengths", {2}, onnx::TensorProto::INT32);
+      inputs = {"x", "w", "r", "b", "lengths", "h0"};
+    }
+    auto* lstm = add_node(m, "LSTM", inputs, {"", "y_h"}, "lstm");
+    auto* hidden = lstm->add_attribute();
+    hidden->set_name("hidden_size");
+    hidden->set_type(onnx::AttributeProto::INT);
+    hidden->set_i(3);
+    add_output(m, "y_h");
+    return m;
+  };
+  Tensor lengths(DType::i32, {2});
+  std::fill_n(lengths.data<int32_t>(), 2, 3);
+  Tensor omitted = run_model(model(false), {{"x", x}, {"h0", h0}}, "y_h");
+  Tensor given = run_model(model(true), {{"x", x}, {"h0", h0}, {"b", Tensor(DType::f32, {1, 24})}, {"lengths", lengths}},
+                           "y_h");
+  REQUIRE(omitted.shape() == Shape{1, 2, 3});
+  for (int64_t i = 0; i < 6; ++i) CHECK(omitted.data<float>()[i] == Approx(given.data<float>()[i]).margin(1e-5));
+
+  auto bad = model(false);
+  auto* alpha = bad.mutable_graph()->mutable_node(0)->add_attribute();
+  alpha->set_name("activation_alpha");
+  alpha->set_type(onnx::AttributeProto::FLOATS);
+  alpha->add_floats(0.5f);
+  require_error([&] { run_model(bad, {{"x", x}, {"h0", h0}}, "y_h"); }, {"lstm", "activation_alpha"});
+}

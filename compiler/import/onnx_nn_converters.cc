@@ -3,9 +3,10 @@
 // output_shape to explicit pads),
 // normalisations (as reductions where ONNX asks for more than our fused
 // ops give), softmax forms, Dropout in inference, and the NLL/softmax
-// cross-entropy losses.
+// cross-entropy losses, and the recurrent LSTM and GRU.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -451,6 +452,66 @@ void resize(OnnxNode& n) {
   n.set_output(0, n.emit("Resize", {n.input(0)}, attrs));
 }
 
+/// LSTM and GRU (opsets 7 and 14). graphc's ops may omit only trailing
+/// inputs, so an omitted input before the last one given becomes what ONNX
+/// means by its absence: a zero bias or initial state, full-length
+/// sequences. Activations other than the defaults are rejected by the op
+/// (naming the node and the attribute); their alpha/beta here.
+void recurrent(OnnxNode& n, const char* op, size_t max_inputs) {
+  for (const char* a : {"activation_alpha", "activation_beta"}) {
+    if (n.has_attr(a)) n.reject_attr(a, "only the default activations (which take no parameters) are supported");
+  }
+  int64_t layout = n.attr_int("layout", 0);
+  Attrs attrs{{"direction", a_string(n.attr_string("direction", "forward"))},
+              {"hidden_size", a_int(n.attr_int("hidden_size", 0))},
+              {"layout", a_int(layout)}};
+  if (n.has_attr("clip")) attrs["clip"] = a_float(n.attr_float("clip", 0.0f));
+  if (const onnx::AttributeProto* activations = n.attr("activations")) {
+    proto::AttrValue list;
+    list.mutable_list();
+    for (const std::string& name : activations->strings()) list.mutable_list()->add_s(name);
+    attrs["activations"] = list;
+  }
+  bool lstm = std::string(op) == "LSTM";
+  if (lstm) attrs["input_forget"] = a_bool(n.attr_int("input_forget", 0) != 0);
+  if (!lstm) attrs["linear_before_reset"] = a_bool(n.attr_int("linear_before_reset", 0) != 0);
+
+  size_t given = 3;
+  for (size_t i = 3; i < std::min(n.num_inputs(), max_inputs); ++i) {
+    if (n.has_input(i)) given = i + 1;
+  }
+  std::vector<ir::Value*> inputs;
+  for (size_t i = 0; i < given; ++i) {
+    if (n.has_input(i)) {
+      inputs.push_back(n.input(i));
+      continue;
+    }
+    const Shape& x = n.input_type(0).shape;
+    const Shape& w = n.input_type(1).shape;
+    if (x.size() != 3 || w.size() != 3) n.fail("X and W must have rank 3");
+    int64_t seq_length = x[layout == 0 ? 0 : 1], batch = x[layout == 0 ? 1 : 0];
+    int64_t hidden = n.attr_int("hidden_size", 0) > 0 ? n.attr_int("hidden_size", 0) : n.input_type(2).shape.back();
+    Shape state = layout == 0 ? Shape{w[0], batch, hidden} : Shape{batch, w[0], hidden};
+    if (i == 3) {
+      inputs.push_back(n.constant(Tensor(DType::f32, {w[0], 2 * w[1]})));  // zero bias
+    } else if (i == 4) {
+      Tensor lengths(DType::i32, {batch});
+      std::fill_n(lengths.data<int32_t>(), batch, static_cast<int32_t>(seq_length));
+      inputs.push_back(n.constant(lengths));
+    } else {
+      inputs.push_back(n.constant(Tensor(DType::f32, state)));  // zero initial state
+    }
+  }
+  size_t outputs = lstm ? 3 : 2;
+  std::vector<ir::Value*> values = n.emit_multi(op, inputs, attrs, static_cast<int>(outputs));
+  for (size_t i = 0; i < outputs; ++i) {
+    if (n.has_output(i)) n.set_output(i, values[i]);
+  }
+}
+
+void lstm(OnnxNode& n) { recurrent(n, "LSTM", 8); }
+void gru(OnnxNode& n) { recurrent(n, "GRU", 6); }
+
 }  // namespace
 
 void register_nn_converters(ConverterTable& t) {
@@ -474,6 +535,8 @@ void register_nn_converters(ConverterTable& t) {
   t["SoftmaxCrossEntropyLoss"] = softmax_cross_entropy_loss;
   t["Resize"] = resize;
   t["Upsample"] = resize;
+  t["LSTM"] = lstm;
+  t["GRU"] = gru;
 }
 
 }  // namespace graphc::onnx_import

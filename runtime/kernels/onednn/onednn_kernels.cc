@@ -10,6 +10,7 @@ const KernelRegistry& KernelRegistry::onednn() {
     register_onednn_linalg_kernels(r);
     register_onednn_nn_kernels(r);
     register_onednn_gradient_kernels(r);
+    register_onednn_rnn_kernels(r);
     return r;
   }();
   return registry;

@@ -12,5 +12,6 @@ void register_onednn_elementwise_kernels(KernelRegistry& r);  // elementwise_ker
 void register_onednn_linalg_kernels(KernelRegistry& r);       // linalg_kernels.cc: MatMul, Dense
 void register_onednn_nn_kernels(KernelRegistry& r);           // nn_kernels.cc
 void register_onednn_gradient_kernels(KernelRegistry& r);     // gradient_kernels.cc: backward ops
+void register_onednn_rnn_kernels(KernelRegistry& r);          // rnn_kernels.cc: LSTM, GRU
 
 }  // namespace graphc

@@ -26,12 +26,6 @@ std::unique_ptr<std::byte, FreeDeleter> allocate(size_t bytes) {
   return std::unique_ptr<std::byte, FreeDeleter>(p);
 }
 
-/// The calling thread's oneDNN stream.
-dnnl::stream& thread_stream() {
-  thread_local dnnl::stream stream(cpu_engine());
-  return stream;
-}
-
 dnnl::memory::desc bytes_desc(size_t bytes) {
   return dnnl::memory::desc({static_cast<dnnl::memory::dim>(bytes)}, dnnl::memory::data_type::u8,
                             dnnl::memory::format_tag::x);
@@ -42,6 +36,11 @@ dnnl::memory::desc bytes_desc(size_t bytes) {
 const dnnl::engine& cpu_engine() {
   static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   return engine;
+}
+
+dnnl::stream& thread_stream() {
+  thread_local dnnl::stream stream(cpu_engine());
+  return stream;
 }
 
 dnnl::memory::desc plain_desc(const Shape& dims) {

@@ -49,6 +49,9 @@ namespace graphc::onednn {
 /// The process's CPU engine, created on first use.
 const dnnl::engine& cpu_engine();
 
+/// The calling thread's oneDNN stream on cpu_engine().
+dnnl::stream& thread_stream();
+
 /// f32 memory descriptor of a dense C-order tensor of `dims`; a scalar is [1].
 dnnl::memory::desc plain_desc(const Shape& dims);
 

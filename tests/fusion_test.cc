@@ -257,5 +257,186 @@ TEST_CASE("a module whose generated code is for another CPU runs the reference k
   expect_close(run(fused, {{"x", {10}}}, "y"), run(compile_text(text, 1), {{"x", {10}}}, "y"), 0, 0);
 }
 
+
+// --- Row reductions inside generated kernels -------------------------------
+
+std::string last_axis(int64_t rank) {
+  return fmt::format("attr {{ key: 'axes' value {{ list {{ i: {} }} }} }} attr {{ key: 'keepdims' value {{ b: true }} }}",
+                     rank - 1);
+}
+
+/// x (rows × cols), its row max m and exp(x - m), and the row sums of the
+/// exponentials: the start of softmax, log-softmax and log-sum-exp.
+std::string exp_rows(const std::string& x, int64_t rank) {
+  return op_node(x + "_max", "ReduceMax", {x}, last_axis(rank)) + op_node(x + "_shifted", "Sub", {x, x + "_max"}) +
+         op_node(x + "_exp", "Exp", {x + "_shifted"}) + op_node(x + "_sum", "ReduceSum", {x + "_exp"}, last_axis(rank));
+}
+
+/// Compiles `text` at -O1 and -O2, checks that -O2 runs it as generated
+/// FusedElementwise steps with no `unfused_op` left, and compares every
+/// output in `outputs`.
+void check_row_fusion(const std::string& text, const std::vector<Input>& inputs, const std::vector<std::string>& outputs,
+                      const std::string& unfused_op, float rtol, float atol) {
+  proto::Module reference = compile_text(text, 1);
+  proto::Module fused = compile_text(text, 2);
+  std::vector<std::string> backends = backends_of(fused, "FusedElementwise");
+  REQUIRE(!backends.empty());
+  for (const auto& b : backends) CHECK(b == "generated");
+  if (!unfused_op.empty()) CHECK(backends_of(fused, unfused_op).empty());
+  for (const auto& name : outputs) {
+    INFO("output " << name);
+    expect_close(run(fused, inputs, name), run(reference, inputs, name), rtol, atol);
+  }
+}
+
+TEST_CASE("fuse-elementwise: softmax, log-softmax, layer norm, attention and cross-entropy tails match the reference",
+          "[fusion][codegen]") {
+  // Row lengths below, at and above the vector width, and rows enough for
+  // the row-wise kernel to split them over threads.
+  int64_t cols = GENERATE(1, 3, 17, 64, 1000);
+  int64_t rows = GENERATE_COPY(1, 7, (int64_t{1} << 17) / cols + 3);
+  INFO("rows " << rows << " cols " << cols);
+  Shape x{rows, cols};
+  std::string in_x = placeholder_node("x", x);
+
+  SECTION("softmax and log-softmax spelled out (as ONNX's _expanded graphs are), magnitudes up to 80") {
+    bool log = GENERATE(false, true);
+    INFO((log ? "log-softmax" : "softmax"));
+    std::string out = log ? op_node("log_sum", "Log", {"x_sum"}) + op_node("y", "Sub", {"x_shifted", "log_sum"})
+                          : op_node("y", "Div", {"x_exp", "x_sum"});
+    std::string text = in_x + exp_rows("x", 2) + out + signature_text({{"x", "x"}}, {{"y", "y"}});
+    check_row_fusion(text, {{"x", x, -80.0f, 80.0f}}, {"y"}, "ReduceSum", 2e-5f, 1e-6f);
+  }
+
+  SECTION("layer norm with gamma and beta after a residual add, rows far from zero") {
+    // Each row sits at an offset up to ±100 from zero with a spread of ±2:
+    // the two-pass variance keeps it (one pass, E[x²] - E[x]², would not).
+    Shape offset{rows, 1}, c{cols};
+    std::string text = in_x + placeholder_node("offset", offset) + placeholder_node("gamma", c) +
+                       placeholder_node("beta", c) + op_node("a", "Add", {"x", "offset"}) +
+                       op_node("y", "LayerNorm", {"a", "gamma", "beta"}, "attr { key: 'epsilon' value { f: 1e-5 } }") +
+                       signature_text({{"x", "x"}, {"offset", "offset"}, {"gamma", "gamma"}, {"beta", "beta"}},
+                                      {{"y", "y"}});
+    // The reference keeps the mean in double; the fused kernel rounds it to
+    // f32 (half an ulp of 100: 3.8e-6), which a short row's deviation (three
+    // random values may lie within 0.05) and gamma (up to 2) magnify.
+    check_row_fusion(text, {{"x", x}, {"offset", offset, -100.0f, 100.0f}, {"gamma", c}, {"beta", c}}, {"y"},
+                     "LayerNorm", 1e-4f, 5e-4f);
+  }
+
+  SECTION("layer norm as ONNX's LayerNormalization imports it, with its mean and inverse deviation") {
+    Shape c{cols};
+    std::string text = in_x + placeholder_node("gamma", c) + placeholder_node("beta", c) +
+                       const_node("eps", {}, {1e-5f}) + op_node("mean", "ReduceMean", {"x"}, last_axis(2)) +
+                       op_node("d", "Sub", {"x", "mean"}) + op_node("d2", "Mul", {"d", "d"}) +
+                       op_node("var", "ReduceMean", {"d2"}, last_axis(2)) + op_node("ve", "Add", {"var", "eps"}) +
+                       op_node("r", "Rsqrt", {"ve"}) + op_node("n", "Mul", {"d", "r"}) +
+                       op_node("g", "Mul", {"n", "gamma"}) + op_node("y", "Add", {"g", "beta"}) +
+                       signature_text({{"x", "x"}, {"gamma", "gamma"}, {"beta", "beta"}},
+                                      {{"y", "y"}, {"mean", "mean"}, {"inv_std", "r"}});
+    check_row_fusion(text, {{"x", x, -80.0f, 80.0f}, {"gamma", c}, {"beta", c}}, {"y", "mean", "inv_std"}, "ReduceMean",
+                     2e-5f, 2e-5f);
+  }
+
+  SECTION("attention: scale, a mask with -inf entries, softmax") {
+    Shape scores{2, rows, cols}, mask{1, rows, cols};
+    Tensor m = random_tensor(mask, 8, -1.0f, 1.0f);
+    for (int64_t i = 0; i < m.num_elements(); i += 3) m.data<float>()[i] = -std::numeric_limits<float>::infinity();
+    std::string text = placeholder_node("x", scores) + placeholder_node("mask", mask) +
+                       const_node("scale", {}, {0.125f}) + op_node("s", "Mul", {"x", "scale"}) +
+                       op_node("masked", "Add", {"s", "mask"}) + exp_rows("masked", 3) +
+                       op_node("y", "Div", {"masked_exp", "masked_sum"}) +
+                       signature_text({{"x", "x"}, {"mask", "mask"}}, {{"y", "y"}});
+    proto::Module fused = compile_text(text, 2);
+    REQUIRE(backends_of(fused, "FusedElementwise") == std::vector<std::string>{"generated"});
+    auto result = [&](proto::Module module) {
+      Session session(Module::from_proto(std::move(module)));
+      session.set_input("x", random_tensor(scores, 7, -640.0f, 640.0f));
+      session.set_input("mask", m);
+      session.run();
+      return session.output("y").clone();
+    };
+    // A row of one column whose only entry is masked is NaN in both.
+    expect_close(result(fused), result(compile_text(text, 1)), 2e-5f, 1e-6f);
+  }
+
+  SECTION("cross-entropy tails: per-row loss log Σ exp(x) - x·onehot, and the gradient (softmax - onehot)·dloss") {
+    Tensor onehot(DType::f32, x);
+    std::fill_n(onehot.data<float>(), onehot.num_elements(), 0.0f);
+    for (int64_t r = 0; r < rows; ++r) onehot.data<float>()[r * cols + (r * 7) % cols] = 1.0f;
+    std::string text =
+        in_x + placeholder_node("onehot", x) + placeholder_node("dloss", {}) + exp_rows("x", 2) +
+        op_node("log_sum", "Log", {"x_sum"}) + op_node("lse", "Add", {"log_sum", "x_max"}) +
+        op_node("xt", "Mul", {"x", "onehot"}) + op_node("picked", "ReduceSum", {"xt"}, last_axis(2)) +
+        op_node("row_loss", "Sub", {"lse", "picked"}) +
+        op_node("loss", "ReduceMean", {"row_loss"}, "attr { key: 'keepdims' value { b: false } }") +
+        op_node("p", "Div", {"x_exp", "x_sum"}) + op_node("pt", "Sub", {"p", "onehot"}) +
+        op_node("dx", "Mul", {"pt", "dloss"}) +
+        signature_text({{"x", "x"}, {"onehot", "onehot"}, {"dloss", "dloss"}},
+                       {{"row_loss", "row_loss"}, {"loss", "loss"}, {"dx", "dx"}});
+    // Two kernels: x·onehot reads only graph inputs, so it starts a group
+    // of its own (grouping follows producers; siblings are not merged).
+    proto::Module fused = compile_text(text, 2);
+    REQUIRE(backends_of(fused, "FusedElementwise") == std::vector<std::string>{"generated", "generated"});
+    auto result = [&](proto::Module module, const std::string& name) {
+      Session session(Module::from_proto(std::move(module)));
+      session.set_input("x", random_tensor(x, 7, -80.0f, 80.0f));
+      session.set_input("onehot", onehot);
+      Tensor dloss(DType::f32, {});
+      *dloss.data<float>() = 1.0f / static_cast<float>(rows);
+      session.set_input("dloss", dloss);
+      session.run();
+      return session.output(name).clone();
+    };
+    proto::Module reference = compile_text(text, 1);
+    // A row's loss is log-sum-exp minus the picked logit, both up to 80:
+    // one ulp of 80 (7.6e-6) is the absolute error of that cancellation.
+    for (const char* name : {"row_loss", "loss", "dx"}) {
+      INFO(name);
+      expect_close(result(fused, name), result(reference, name), 2e-5f, 2e-5f);
+    }
+  }
+}
+
+TEST_CASE("row-wise generated kernels give bit-identical results on 1 and 2 threads", "[fusion][codegen]") {
+  Shape x{1500, 1000}, c{1000};
+  std::string text = placeholder_node("x", x) + placeholder_node("gamma", c) + const_node("k", {}, {0.5f}) +
+                     op_node("s", "Mul", {"x", "k"}) + exp_rows("s", 2) + op_node("p", "Div", {"s_exp", "s_sum"}) +
+                     op_node("y", "LayerNorm", {"p", "gamma"}) + op_node("z", "Tanh", {"y"}) +
+                     signature_text({{"x", "x"}, {"gamma", "gamma"}}, {{"z", "z"}});
+  proto::Module fused = compile_text(text, 2);
+  REQUIRE(!backends_of(fused, "FusedElementwise").empty());
+  auto on_cores = [&](int cores) {
+    proto::Module m = fused;
+    m.mutable_devices(0)->set_cores(cores);
+    return testing::bytes_of(run(m, {{"x", x, -80.0f, 80.0f}, {"gamma", c}}, "z"));
+  };
+  CHECK(on_cores(1) == on_cores(2));
+}
+
+TEST_CASE("fuse-elementwise keeps Softmax on its primitive and expands LayerNorm, and says why", "[fusion]") {
+  std::string text = placeholder_node("x", {4, 10}) + placeholder_node("gamma", {10}) + op_node("e", "Exp", {"x"}) +
+                     op_node("s", "Softmax", {"e"}) + op_node("y", "LayerNorm", {"s", "gamma"}) +
+                     op_node("z", "Relu", {"y"}) + signature_text({{"x", "x"}, {"gamma", "gamma"}}, {{"z", "z"}});
+  proto::Module module = compile_text(text, 2);
+  bool softmax_reported = false, layer_norm_expanded = false;
+  for (const auto& d : module.fusion()) {
+    if (d.node() == "s") {
+      CHECK_THAT(d.reason(), Catch::Contains("stays one op for its oneDNN primitive"));
+      softmax_reported = true;
+    }
+    if (!d.reason().empty()) continue;
+    for (const auto& op : d.ops()) {
+      layer_norm_expanded |= op.find("from LayerNorm y, expanded to fuse with z") != std::string::npos;
+    }
+  }
+  CHECK(softmax_reported);
+  CHECK(layer_norm_expanded);
+  CHECK(backends_of(module, "LayerNorm").empty());
+  REQUIRE(backends_of(module, "Softmax").size() == 1);
+  expect_close(run(module, {{"x", {4, 10}}, {"gamma", {10}}}, "z"),
+               run(compile_text(text, 1), {{"x", {4, 10}}, {"gamma", {10}}}, "z"), 1e-5f, 1e-5f);
+}
+
 }  // namespace
 }  // namespace graphc

@@ -16,11 +16,8 @@
 
 namespace graphc::codegen {
 
-void emit_fused_function(llvm::Module& module, const std::string& name, const std::string& node,
-                         const proto::GraphDef& body, const FusedLoop& loop) {
-  llvm::LLVMContext& ctx = module.getContext();
-  llvm::IRBuilder<> b(ctx);
-  llvm::Type* f32 = b.getFloatTy();
+llvm::Function* declare_fused_function(llvm::Module& module, const std::string& name) {
+  llvm::IRBuilder<> b(module.getContext());
   llvm::Type* i64 = b.getInt64Ty();
   llvm::Type* ptr = b.getPtrTy();
   auto* type = llvm::FunctionType::get(b.getVoidTy(), {ptr, ptr, i64, i64, i64, i64}, false);
@@ -30,6 +27,38 @@ void emit_fused_function(llvm::Module& module, const std::string& name, const st
     fn->addParamAttr(i, llvm::Attribute::NoAlias);
     fn->addParamAttr(i, llvm::Attribute::ReadOnly);
   }
+  return fn;
+}
+
+std::vector<llvm::Value*> load_pointers(llvm::IRBuilder<>& b, llvm::Value* array, size_t count) {
+  std::vector<llvm::Value*> pointers;
+  for (size_t i = 0; i < count; ++i) {
+    pointers.push_back(b.CreateLoad(b.getPtrTy(), b.CreateConstGEP1_64(b.getPtrTy(), array, i)));
+  }
+  return pointers;
+}
+
+std::vector<llvm::Value*> row_offsets(llvm::IRBuilder<>& b, const FusedLoop& loop, llvm::Value* row) {
+  std::vector<llvm::Value*> offsets(loop.strides.size(), b.getInt64(0));
+  llvm::Value* rest = row;
+  for (size_t d = loop.dims.size() - 1; d-- > 0;) {
+    llvm::Value* index = b.CreateURem(rest, b.getInt64(loop.dims[d]));
+    rest = b.CreateUDiv(rest, b.getInt64(loop.dims[d]));
+    for (size_t j = 0; j < loop.strides.size(); ++j) {
+      if (loop.strides[j][d] == 0) continue;
+      offsets[j] = b.CreateAdd(offsets[j], b.CreateMul(index, b.getInt64(loop.strides[j][d])));
+    }
+  }
+  return offsets;
+}
+
+void emit_fused_function(llvm::Module& module, const std::string& name, const std::string& node,
+                         const proto::GraphDef& body, const FusedLoop& loop) {
+  llvm::LLVMContext& ctx = module.getContext();
+  llvm::IRBuilder<> b(ctx);
+  llvm::Type* f32 = b.getFloatTy();
+  llvm::Type* i64 = b.getInt64Ty();
+  llvm::Function* fn = declare_fused_function(module, name);
   llvm::Value* inputs = fn->getArg(0);
   llvm::Value* outputs = fn->getArg(1);
   llvm::Value *row_begin = fn->getArg(2), *row_end = fn->getArg(3), *col_begin = fn->getArg(4), *col_end = fn->getArg(5);
@@ -41,32 +70,18 @@ void emit_fused_function(llvm::Module& module, const std::string& name, const st
   auto* exit = llvm::BasicBlock::Create(ctx, "exit", fn);
 
   b.SetInsertPoint(entry);
-  std::vector<llvm::Value*> in_ptrs, out_ptrs;
-  for (size_t j = 0; j < loop.strides.size(); ++j) {
-    in_ptrs.push_back(b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, inputs, j)));
-  }
-  for (int i = 0; i < body.signature().outputs_size(); ++i) {
-    out_ptrs.push_back(b.CreateLoad(ptr, b.CreateConstGEP1_64(ptr, outputs, i)));
-  }
+  std::vector<llvm::Value*> in_ptrs = load_pointers(b, inputs, loop.strides.size());
+  std::vector<llvm::Value*> out_ptrs = load_pointers(b, outputs, body.signature().outputs_size());
   b.CreateCondBr(b.CreateICmpSLT(row_begin, row_end), row_head, exit);
 
   // Row: each input's offset, the broadcast inputs' values, the output row.
   b.SetInsertPoint(row_head);
   llvm::PHINode* row = b.CreatePHI(i64, 2, "r");
   row->addIncoming(row_begin, entry);
-  std::vector<llvm::Value*> row_offsets(loop.strides.size(), b.getInt64(0));
-  llvm::Value* rest = row;
-  for (size_t d = loop.dims.size() - 1; d-- > 0;) {
-    llvm::Value* index = b.CreateURem(rest, b.getInt64(loop.dims[d]));
-    rest = b.CreateUDiv(rest, b.getInt64(loop.dims[d]));
-    for (size_t j = 0; j < loop.strides.size(); ++j) {
-      if (loop.strides[j][d] == 0) continue;
-      row_offsets[j] = b.CreateAdd(row_offsets[j], b.CreateMul(index, b.getInt64(loop.strides[j][d])));
-    }
-  }
+  std::vector<llvm::Value*> offsets = row_offsets(b, loop, row);
   std::vector<llvm::Value*> row_inputs(loop.strides.size());  // per input: its row start, or its value
   for (size_t j = 0; j < loop.strides.size(); ++j) {
-    llvm::Value* start = b.CreateGEP(f32, in_ptrs[j], row_offsets[j]);
+    llvm::Value* start = b.CreateGEP(f32, in_ptrs[j], offsets[j]);
     row_inputs[j] = loop.strides[j].back() == 0 ? b.CreateLoad(f32, start) : start;
   }
   llvm::Value* out_row = b.CreateMul(row, b.getInt64(loop.cols()));

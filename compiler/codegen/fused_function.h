@@ -11,12 +11,28 @@
 
 #include <llvm/IR/Module.h>
 
+#include <llvm/IR/IRBuilder.h>
+
 #include <string>
+#include <vector>
 
 #include "compiler/codegen/fused_loop.h"
 #include "proto/graph.pb.h"
 
 namespace graphc::codegen {
+
+/// Adds function `name` with the signature above (its pointer arguments
+/// noalias and read-only), empty; emit_fused_function and
+/// emit_row_function fill it.
+llvm::Function* declare_fused_function(llvm::Module& module, const std::string& name);
+
+/// The first `count` pointers of the pointer array `array` (the inputs or
+/// outputs argument).
+std::vector<llvm::Value*> load_pointers(llvm::IRBuilder<>& b, llvm::Value* array, size_t count);
+
+/// Per input, its element offset at the start of row `row` of `loop`
+/// (constant extents: the divisions become multiplications).
+std::vector<llvm::Value*> row_offsets(llvm::IRBuilder<>& b, const FusedLoop& loop, llvm::Value* row);
 
 /// Adds function `name` computing `body` (a FusedElementwise body whose
 /// node is `node`) over `loop` to `module`.

@@ -9,12 +9,13 @@ int64_t FusedLoop::rows() const {
   return rows;
 }
 
-FusedLoop collapse_loop(const Shape& shape, const std::vector<Shape>& input_shapes) {
+FusedLoop collapse_loop(const Shape& shape, const std::vector<Shape>& input_shapes, bool keep_last) {
   // Per kept dim: its extent and, per input, whether the input broadcasts along it.
   std::vector<int64_t> extents;
   std::vector<std::vector<bool>> broadcast(input_shapes.size());
   for (size_t d = 0; d < shape.size(); ++d) {
-    if (shape[d] == 1) continue;
+    bool columns = keep_last && d + 1 == shape.size();
+    if (shape[d] == 1 && !columns) continue;
     extents.push_back(shape[d]);
     for (size_t j = 0; j < input_shapes.size(); ++j) {
       const Shape& in = input_shapes[j];
@@ -25,7 +26,7 @@ FusedLoop collapse_loop(const Shape& shape, const std::vector<Shape>& input_shap
   FusedLoop loop;
   std::vector<std::vector<bool>> merged_broadcast(input_shapes.size());
   for (size_t d = 0; d < extents.size(); ++d) {
-    bool same_as_previous = d > 0;
+    bool same_as_previous = d > 0 && !(keep_last && d + 1 == extents.size());
     for (size_t j = 0; j < input_shapes.size() && same_as_previous; ++j) {
       same_as_previous = broadcast[j][d] == broadcast[j][d - 1];
     }

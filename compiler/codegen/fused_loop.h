@@ -7,7 +7,9 @@
 // last): along the columns each input is read contiguously (stride 1) or is
 // one value (stride 0), which is what LLVM's loop vectoriser wants. An
 // input's offset at the start of a row follows from the row index by
-// division with constant extents.
+// division with constant extents. A kernel with reductions over the last
+// axis keeps that axis as its columns, so a row of the loop is a row of
+// the reduction.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +26,10 @@ struct FusedLoop {
   int64_t cols() const { return dims.back(); }
 };
 
-/// The loop nest over `shape` for inputs of `input_shapes` (each broadcasts to it).
-FusedLoop collapse_loop(const Shape& shape, const std::vector<Shape>& input_shapes);
+/// The loop nest over `shape` for inputs of `input_shapes` (each broadcasts
+/// to it). With `keep_last` (a kernel with row reductions) the columns are
+/// exactly `shape`'s last dim, whatever its size, and the rows its leading
+/// dims, collapsed as usual.
+FusedLoop collapse_loop(const Shape& shape, const std::vector<Shape>& input_shapes, bool keep_last = false);
 
 }  // namespace graphc::codegen

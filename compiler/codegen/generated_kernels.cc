@@ -22,6 +22,7 @@
 #include <mutex>
 
 #include "compiler/codegen/fused_function.h"
+#include "compiler/codegen/row_function.h"
 #include "graphc/error.h"
 #include "runtime/core/fusion_attrs.h"
 
@@ -30,8 +31,8 @@ namespace {
 
 /// The body and loop nest with names replaced by positions: equal strings
 /// compute equal functions.
-std::string canonical_form(const proto::GraphDef& body, const FusedLoop& loop) {
-  std::string form = fmt::format("dims {}\n", fmt::join(loop.dims, ","));
+std::string canonical_form(const proto::GraphDef& body, const FusedLoop& loop, bool row_wise) {
+  std::string form = fmt::format("{} {}\n", row_wise ? "rows" : "dims", fmt::join(loop.dims, ","));
   for (const auto& strides : loop.strides) form += fmt::format("in {}\n", fmt::join(strides, ","));
   std::map<std::string, size_t> position;
   for (const auto& def : body.node()) {
@@ -132,13 +133,16 @@ void generate_fused_kernels(proto::Module& module) {
     proto::GraphDef body = fused_body(attrs);
     std::vector<Shape> input_shapes;
     for (int id : step->inputs()) input_shapes.push_back(value_shape(owner, id));
-    FusedLoop loop = collapse_loop(value_shape(owner, step->outputs(0)), input_shapes);
-    std::string form = canonical_form(body, loop);
+    bool row_wise = has_row_reductions(body);
+    FusedLoop loop = collapse_loop(attrs.get_shape("shape"), input_shapes, row_wise);
+    std::string form = canonical_form(body, loop, row_wise);
     auto [it, fresh] = symbols.emplace(form, fmt::format("graphc_fused_{:016x}", fnv1a(form)));
-    if (fresh) emit_fused_function(code, it->second, step->node(), body, loop);
+    if (fresh && row_wise) emit_row_function(code, it->second, step->node(), body, loop);
+    if (fresh && !row_wise) emit_fused_function(code, it->second, step->node(), body, loop);
     (*step->mutable_attr())["jit_symbol"].set_s(it->second);
     (*step->mutable_attr())["jit_rows"].set_i(loop.rows());
     (*step->mutable_attr())["jit_cols"].set_i(loop.cols());
+    (*step->mutable_attr())["jit_row_wise"].set_b(row_wise);
   }
   std::string problems;
   llvm::raw_string_ostream problem_stream(problems);

@@ -18,7 +18,8 @@ bool has_emitter(const std::string& op, const AttrMap& attrs);
 /// entry point) into one object file for the host CPU, stored in
 /// module.jit; each step gets attributes "jit_symbol" (its function; steps
 /// with the same body, shapes and loop share one), "jit_rows" and
-/// "jit_cols" (its loop nest, see fused_loop.h). Throws graphc::Error
+/// "jit_cols" (its loop nest, see fused_loop.h) and "jit_row_wise" (the
+/// body reduces rows: threads may split only the rows). Throws graphc::Error
 /// naming the step if LLVM rejects what it is given.
 void generate_fused_kernels(proto::Module& module);
 

@@ -7,6 +7,7 @@
 #include <array>
 
 #include "graphc/error.h"
+#include "runtime/core/shape_rules.h"
 
 namespace graphc {
 
@@ -46,6 +47,64 @@ proto::GraphDef fused_body(const AttrMap& attrs) {
     throw Error::at_node(attrs.node(), attrs.op(), "attribute 'body' is not a GraphDef in text format");
   }
   return body;
+}
+
+bool is_row_reduction_op(const std::string& op) {
+  return op == "ReduceSum" || op == "ReduceMax" || op == "ReduceMean";
+}
+
+bool reduces_last_axis(const proto::NodeDef& def, int64_t rank) {
+  if (!is_row_reduction_op(def.op()) || rank < 1) return false;
+  auto keepdims = def.attr().find("keepdims");
+  if (keepdims != def.attr().end() && !keepdims->second.b()) return false;
+  auto axes = def.attr().find("axes");
+  if (axes == def.attr().end() || axes->second.list().i_size() != 1) return false;
+  int64_t axis = axes->second.list().i(0);
+  return axis == rank - 1 || axis == -1;
+}
+
+bool has_row_reductions(const proto::GraphDef& body) {
+  return std::any_of(body.node().begin(), body.node().end(),
+                     [](const proto::NodeDef& def) { return is_row_reduction_op(def.op()); });
+}
+
+std::map<std::string, Shape> fused_body_shapes(const proto::GraphDef& body, const std::vector<Shape>& input_shapes,
+                                               const std::string& node) {
+  std::map<std::string, Shape> shapes;
+  size_t next_input = 0;
+  for (const auto& def : body.node()) {
+    std::string where = "body node '" + def.name() + "' (" + def.op() + ") of '" + node + "'";
+    if (def.op() == "Placeholder") {
+      if (next_input == input_shapes.size()) throw Error(where, "the body has more Placeholders than the node has inputs");
+      shapes[def.name()] = input_shapes[next_input++];
+      continue;
+    }
+    if (def.op() == "Const") {
+      shapes[def.name()] = {};
+      continue;
+    }
+    std::vector<const Shape*> in;
+    for (const auto& input : def.input()) {
+      auto it = shapes.find(input);
+      if (it == shapes.end()) throw Error(where, "reads '" + input + "', not an earlier body node");
+      in.push_back(&it->second);
+    }
+    if (in.empty()) throw Error(where, "has no inputs");
+    if (is_row_reduction_op(def.op())) {
+      auto rank = static_cast<int64_t>(in[0]->size());
+      if (in.size() != 1 || !reduces_last_axis(def, rank)) throw Error(where, "does not reduce its last axis with keepdims");
+      shapes[def.name()] = reduced_shape(*in[0], {rank - 1}, true);
+      continue;
+    }
+    Shape shape = *in[0];
+    for (size_t i = 1; i < in.size(); ++i) {
+      auto broadcast = broadcast_shapes(shape, *in[i]);
+      if (!broadcast) throw Error(where, "its inputs do not broadcast together");
+      shape = *broadcast;
+    }
+    shapes[def.name()] = std::move(shape);
+  }
+  return shapes;
 }
 
 }  // namespace graphc

@@ -3,6 +3,7 @@
 // the ops).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,24 @@ Epilogue epilogue_of(const AttrMap& attrs);
 bool is_epilogue_activation(const std::string& op);
 /// Maximum and Minimum with a scalar: the clips an epilogue may hold.
 bool is_epilogue_clip(const std::string& op);
+
+/// ReduceSum, ReduceMax and ReduceMean: the reductions a FusedElementwise
+/// body may hold, over the iteration shape's last axis with keepdims.
+bool is_row_reduction_op(const std::string& op);
+
+/// Whether body node `def` (one of is_row_reduction_op) reduces the last
+/// axis of a rank-`rank` input, keeping it as 1.
+bool reduces_last_axis(const proto::NodeDef& def, int64_t rank);
+
+/// Whether `body` holds a reduction: its kernel then works row by row.
+bool has_row_reductions(const proto::GraphDef& body);
+
+/// The shape of every value of a FusedElementwise body whose Placeholders
+/// have `input_shapes` (in order): Consts are scalars, reductions keep the
+/// reduced last axis as 1, every other op has its inputs' broadcast shape.
+/// Throws graphc::Error at `node` when a value has no such shape.
+std::map<std::string, Shape> fused_body_shapes(const proto::GraphDef& body, const std::vector<Shape>& input_shapes,
+                                               const std::string& node);
 
 /// A FusedElementwise node's body (throws graphc::Error naming the node
 /// when it is not a GraphDef in text format).

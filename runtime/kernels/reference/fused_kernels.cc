@@ -5,8 +5,10 @@
 //
 // FusedConv2D/Dense/MatMul: the anchor writes the output, then each
 // epilogue op rewrites it in place (elementwise, each element read before
-// it is written). FusedElementwise interprets its body; its intermediate
-// values are allocated per run, which only this fallback does.
+// it is written). FusedElementwise interprets its body, reductions over
+// rows included (each body value has its own shape: fused_body_shapes);
+// its intermediate values are allocated per run, which only this fallback
+// does.
 #include <fmt/format.h>
 
 #include <deque>
@@ -80,7 +82,9 @@ class FusedElementwiseKernel final : public Kernel {
  public:
   explicit FusedElementwiseKernel(const KernelSpec& spec) {
     proto::GraphDef body = fused_body(spec.attrs);
-    TensorType value_type = spec.outputs.empty() ? TensorType{} : spec.outputs[0];
+    std::vector<Shape> input_shapes;
+    for (const TensorType& t : spec.inputs) input_shapes.push_back(t.shape);
+    std::map<std::string, Shape> shapes = fused_body_shapes(body, input_shapes, spec.node());
     std::map<std::string, int> slot_of;  // body value -> slot
     size_t next_input = 0;
     for (const auto& def : body.node()) {
@@ -107,6 +111,7 @@ class FusedElementwiseKernel final : public Kernel {
         in_types.push_back(slots_[it->second].type);
       }
       attrs_.emplace_back(def.name(), def.op(), std::map<std::string, proto::AttrValue>(def.attr().begin(), def.attr().end()));
+      TensorType value_type{DType::f32, shapes.at(def.name())};
       std::vector<TensorType> out_types = {value_type};
       step.kernel = KernelRegistry::reference().create({attrs_.back(), in_types, out_types});
       step.output = static_cast<int>(slots_.size());

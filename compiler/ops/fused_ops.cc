@@ -133,7 +133,7 @@ std::vector<TensorType> infer_fused_elementwise(const InferContext& ctx) {
   try {
     shapes = fused_body_shapes(body, input_shapes, ctx.attrs().node());
   } catch (const Error& e) {
-    ctx.fail(e.message());
+    ctx.fail(e.where() + ": " + e.message());
   }
   // Every computed value is per element (`shape`) or per row (`row`), and
   // a reduction folds the rows of a per-element value.

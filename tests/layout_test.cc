@@ -145,6 +145,18 @@ TEST_CASE("assign-layout: a residual addend stays channels-last; a broadcast ope
     }
     expect_same_as_plain(m, shapes, "y");
   }
+  SECTION("a generated group with a row reduction (over W, which channels-last moves) keeps its operands plain") {
+    std::string text = convs +
+                       op_node("mean", "ReduceMean", {"b"},
+                               attr_text("axes", "list { i: -1 }") + attr_text("keepdims", "b: true")) +
+                       op_node("d", "Sub", {"b", "mean"}) + op_node("t", "Tanh", {"d"}) +
+                       op_node("c", "Conv2D", {"t", "w"}, kPads1) +
+                       signature_text({{"x", "x"}, {"w", "w"}}, {{"y", "c"}});
+    proto::Module m = compile_text(text, 2);
+    CHECK(layout_at(m, "FusedElementwise", 0) == Layout::plain);
+    CHECK(layout_at(m, "FusedElementwise", 0, 0) == Layout::plain);
+    expect_same_as_plain(m, shapes, "y");
+  }
   SECTION("a per-channel operand broadcast over the activation keeps it plain") {
     std::string text = convs + placeholder_node("bias", {1, 4, 1, 1}) + op_node("d", "Sub", {"b", "bias"}) +
                        op_node("t", "Tanh", {"d"}) + op_node("c", "Conv2D", {"t", "w"}, kPads1) +

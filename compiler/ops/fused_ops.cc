@@ -171,7 +171,8 @@ void register_fused_ops(OpRegistry& r) {
             .attr("shape", AttrType::shape, "the iteration shape: every output's")
             .attr("num_outputs", AttrType::int_, "outputs of the body")
             .infer(infer_fused_elementwise)
-            .elementwise());
+            // A row reduction reads along the last dim, which a layout moves.
+            .elementwise([](const AttrMap& attrs) { return !has_row_reductions(fused_body(attrs)); }));
 }
 
 }  // namespace graphc::ops

@@ -161,7 +161,7 @@ OpBuilder& OpBuilder::may_overwrite(int output, int input) {
 }
 
 bool is_layout_oblivious(const OpSchema& schema, const ir::Node& n) {
-  if (!schema.elementwise || n.num_outputs() == 0) return false;
+  if (!schema.elementwise || !schema.elementwise(n.attrs()) || n.num_outputs() == 0) return false;
   const Shape& shape = n.output(0)->type().shape;
   for (size_t i = 0; i < n.num_outputs(); ++i) {
     if (n.output(i)->type().shape != shape) return false;
@@ -172,7 +172,11 @@ bool is_layout_oblivious(const OpSchema& schema, const ir::Node& n) {
 }
 
 OpBuilder& OpBuilder::elementwise() {
-  schema_.elementwise = true;
+  return elementwise([](const AttrMap&) { return true; });
+}
+
+OpBuilder& OpBuilder::elementwise(std::function<bool(const AttrMap& attrs)> when) {
+  schema_.elementwise = std::move(when);
   return *this;
 }
 

@@ -163,11 +163,12 @@ struct OpSchema {
   /// permission for the memory planner (compiler/lower/memory_plan.cc), not
   /// a state update: elementwise ops such as Relu and Add declare it.
   std::vector<std::pair<int, int>> may_overwrite;
-  /// Output element i is a function of element i of each input of the
-  /// output's shape (other inputs broadcast): with every operand of one
-  /// shape, the op computes the same in any layout they all share, so
-  /// assign-layout may leave its operands channels-last (Step.layout_oblivious).
-  bool elementwise = false;
+  /// Whether a node's output element i is a function of element i of each
+  /// input of the output's shape (other inputs broadcast): with every
+  /// operand of one shape, the node computes the same in any layout they all
+  /// share, so assign-layout may leave its operands channels-last
+  /// (Step.layout_oblivious). Null: never.
+  std::function<bool(const AttrMap& attrs)> elementwise;
   /// The inputs and outputs of a node that its optimised kernels also read
   /// or write stored channels-last (runtime/core/layout.h), and that
   /// assign-layout may so keep; null: none.
@@ -206,7 +207,8 @@ class OpBuilder {
   OpBuilder& in_place(int output, int input);
   OpBuilder& may_overwrite(int output, int input);
   OpBuilder& cost(CostFn fn);
-  OpBuilder& elementwise();
+  OpBuilder& elementwise();  // always
+  OpBuilder& elementwise(std::function<bool(const AttrMap& attrs)> when);
   OpBuilder& channels_last(std::vector<int> inputs, std::vector<int> outputs);
   OpBuilder& channels_last(LayoutPortsFn fn);
 

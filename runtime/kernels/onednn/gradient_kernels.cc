@@ -4,12 +4,11 @@
 // backward), ReluGrad and GeluGrad (eltwise backward).
 //
 // A backward primitive descriptor is built from a forward one, its hint;
-// both are created once, at load. The convolutions let oneDNN choose their
-// layouts (`format_tag::any`), as Conv2D does: dy, x and w are reordered
-// into the scratch block per run where they are stored otherwise (the
-// assign-layout pass keeps activations channels-last to avoid that), dx and
-// dw back out of it; the pooling gradients work in the layouts their
-// operands are stored in. Both convolutions sum their
+// both are created once, at load. The convolutions let oneDNN choose the
+// layouts (`format_tag::any`, blocked) of plain activations, reordered into
+// the scratch block per run (dx and dw back out of it), and take
+// channels-last ones as stored (the assign-layout pass keeps them so). The
+// poolings work in their source's layout. Both convolutions sum their
 // products in another order than the reference kernels.
 //
 // MaxPoolGrad gets dy and x, but oneDNN's max pooling backward reads which
@@ -55,45 +54,55 @@ void expect_types(const KernelSpec& spec, size_t inputs, const TensorType& outpu
 /// The f32 type of the int list attribute `attr` (a forward input's shape).
 TensorType shape_attr(const KernelSpec& spec, const char* attr) { return {DType::f32, spec.attrs.get_ints(attr)}; }
 
-/// Conv2D's forward primitive descriptor for x, w (oneDNN's dims), y and,
-/// `with_bias`, a bias, all in layouts oneDNN chooses: the hint of the
-/// backward primitives.
-dnnl::convolution_forward::primitive_desc conv_forward_hint(const onednn::ConvWindow& window, const Shape& x,
-                                                            const Shape& y, bool with_bias) {
+/// The descriptor a backward convolution gets for an activation of `dims`
+/// stored in `layout`: channels-last as stored (oneDNN 2.6's jit backward
+/// convolutions read it directly, within about 10% of the blocked format
+/// they pick themselves, so no reorder), else `any` (that blocked format,
+/// reordered per run).
+memory::desc activation_desc(const Shape& dims, Layout layout) {
+  return layout == Layout::channels_last ? onednn::stored_desc(dims, layout) : onednn::any_desc(dims);
+}
+
+/// Conv2D's forward primitive descriptor for x, w (oneDNN's dims, a layout
+/// oneDNN chooses), y and, `with_bias`, a bias: the hint of the backward
+/// primitives.
+dnnl::convolution_forward::primitive_desc conv_forward_hint(const onednn::ConvWindow& window, const memory::desc& x,
+                                                            const memory::desc& y, bool with_bias) {
   using Conv = dnnl::convolution_forward;
   return onednn::make_primitive_desc<Conv>("convolution", [&] {
     auto kind = dnnl::prop_kind::forward_training;
     auto direct = dnnl::algorithm::convolution_direct;
-    auto src = onednn::any_desc(x), weights = onednn::any_desc(window.weights), dst = onednn::any_desc(y);
-    return with_bias ? Conv::desc(kind, direct, src, weights, onednn::plain_desc({y[1]}), dst, window.strides,
+    auto weights = onednn::any_desc(window.weights);
+    return with_bias ? Conv::desc(kind, direct, x, weights, onednn::plain_desc({y.dims()[1]}), y, window.strides,
                                   window.dilations, window.pad_begin, window.pad_end)
-                     : Conv::desc(kind, direct, src, weights, dst, window.strides, window.dilations, window.pad_begin,
+                     : Conv::desc(kind, direct, x, weights, y, window.strides, window.dilations, window.pad_begin,
                                   window.pad_end);
   });
 }
 
 /// A convolution backward primitive (convolution_backward_data or
 /// _weights: their descriptors take the same operands) for `window`, whose
-/// forward source has dims `x` and destination `dy`, all in layouts oneDNN
-/// chooses, with the forward primitive as its hint. `with_bias` (weights
-/// only): it also sums dy into the bias gradient.
+/// forward source is `x` and destination `dy` (activation_desc), with the
+/// forward primitive as its hint. `with_bias` (weights only): it also sums
+/// dy into the bias gradient.
 template <class Backward>
 typename Backward::primitive_desc conv_backward_desc(const char* what, const onednn::ConvWindow& window,
-                                                     const Shape& x, const Shape& dy, bool with_bias = false) {
+                                                     const memory::desc& x, const memory::desc& dy,
+                                                     bool with_bias = false) {
   auto hint = conv_forward_hint(window, x, dy, with_bias);
   return onednn::make_primitive_desc<Backward>(
       what,
       [&] {
         auto direct = dnnl::algorithm::convolution_direct;
-        auto src = onednn::any_desc(x), weights = onednn::any_desc(window.weights), dst = onednn::any_desc(dy);
+        auto weights = onednn::any_desc(window.weights);
         if constexpr (std::is_same_v<Backward, dnnl::convolution_backward_weights>) {
           if (with_bias) {
-            return typename Backward::desc(direct, src, weights, onednn::plain_desc({dy[1]}), dst, window.strides,
-                                           window.dilations, window.pad_begin, window.pad_end);
+            return typename Backward::desc(direct, x, weights, onednn::plain_desc({dy.dims()[1]}), dy,
+                                           window.strides, window.dilations, window.pad_begin, window.pad_end);
           }
         }
-        return typename Backward::desc(direct, src, weights, dst, window.strides, window.dilations,
-                                       window.pad_begin, window.pad_end);
+        return typename Backward::desc(direct, x, weights, dy, window.strides, window.dilations, window.pad_begin,
+                                       window.pad_end);
       },
       hint);
 }
@@ -106,7 +115,8 @@ std::unique_ptr<Kernel> make_conv_backprop_input(const KernelSpec& spec) {
   const Shape& dx = spec.outputs[0].shape;
   onednn::ConvWindow window = onednn::conv_window(spec, dx, w);
   auto kernel = std::make_unique<PrimitiveKernel>(conv_backward_desc<dnnl::convolution_backward_data>(
-      "convolution backward data primitive", window, dx, dy));
+      "convolution backward data primitive", window, activation_desc(dx, spec.output_layout(0)),
+      activation_desc(dy, spec.input_layout(0))));
   kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::stored_input(spec, 0));
   kernel->bind_input(DNNL_ARG_WEIGHTS, 1, onednn::stored_desc(window.weights, spec.input_layout(1)),
                      onednn::constant_input(spec, 1));
@@ -125,7 +135,8 @@ std::unique_ptr<Kernel> make_conv_backprop_filter(const KernelSpec& spec) {
   if (bias && spec.outputs[1].shape != Shape{dy[1]}) onednn::unavailable("db is not [O]");
   onednn::ConvWindow window = onednn::conv_window(spec, x, dw);
   auto kernel = std::make_unique<PrimitiveKernel>(conv_backward_desc<dnnl::convolution_backward_weights>(
-      "convolution backward weights primitive", window, x, dy, bias));
+      "convolution backward weights primitive", window, activation_desc(x, spec.input_layout(1)),
+      activation_desc(dy, spec.input_layout(0)), bias));
   kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::stored_input(spec, 0));
   kernel->bind_input(DNNL_ARG_SRC, 1, onednn::stored_input(spec, 1));
   kernel->bind_output(DNNL_ARG_DIFF_WEIGHTS, 0, onednn::stored_desc(window.weights, spec.output_layout(0)));

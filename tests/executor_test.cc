@@ -3,7 +3,8 @@
 // to the sequential reference, in every run, also with freed buffers
 // poisoned; in-place reuse gives the results of a plan without reuse, on
 // reference and optimised kernels; several sessions of one module run at
-// once; kernel errors stop a run cleanly.
+// once (cpu:2 and cpu:3, with transfers and inline steps); kernel errors stop
+// a run cleanly.
 #include <fmt/format.h>
 #include <google/protobuf/text_format.h>
 
@@ -280,6 +281,61 @@ TEST_CASE("sessions of one module run concurrently from several threads", "[exec
     });
   }
   for (auto& t : threads) t.join();
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("sessions of a cpu:3 module run concurrently, with transfers and inline steps", "[executor]") {
+  std::mt19937 rng(2033);
+  proto::GraphDef def = random_dag(rng, 90, 3);
+  proto::GraphDef sequential = def;
+  for (auto& node : *sequential.mutable_node()) node.clear_device();
+  proto::Module m = compile_proto(def, {3, 1}, 1);
+  // Every device has steps and transfers in, and steps the cost model
+  // predicts under 1 µs, which run inline on the thread that made them ready
+  // (runtime/src/module.cc, kInlineStepUs).
+  std::set<int> used_devices, receiving_devices, inline_devices;
+  for (const auto& step : m.steps()) {
+    used_devices.insert(step.device());
+    if (step.op() == "Transfer") receiving_devices.insert(step.device());
+    if (step.predicted_us() < 1.0) inline_devices.insert(step.device());
+  }
+  REQUIRE(used_devices.size() == 3);
+  REQUIRE(receiving_devices.size() == 3);
+  REQUIRE(inline_devices.size() == 3);
+  auto parallel = Module::from_proto(m);
+  auto reference = compile(sequential, {1, 1}, 1);
+
+  constexpr int kThreads = 3, kRuns = 20;
+  std::vector<Tensor> inputs;
+  std::vector<std::map<std::string, Tensor>> expected;
+  Session sequential_session(reference);
+  for (int i = 0; i < kThreads * kRuns; ++i) {
+    inputs.push_back(random_input(rng));
+    sequential_session.set_input("x", inputs.back());
+    sequential_session.run();
+    auto& outputs = expected.emplace_back();
+    for (const auto& out : reference->outputs()) outputs[out.name] = sequential_session.output(out.name).clone();
+  }
+  std::atomic<int> mismatches{0}, runs{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      SessionOptions options;
+      options.poison_freed_buffers = t % 2 == 1;
+      Session session(parallel, options);
+      for (int r = 0; r < kRuns; ++r) {
+        int i = t * kRuns + r;
+        session.set_input("x", inputs[i]);
+        session.run();
+        ++runs;
+        for (const auto& [name, value] : expected[i]) {
+          if (!bit_identical(session.output(name), value)) ++mismatches;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(runs == kThreads * kRuns);
   CHECK(mismatches == 0);
 }
 

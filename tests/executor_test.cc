@@ -102,6 +102,34 @@ Tensor random_input(std::mt19937& rng) {
   return x;
 }
 
+/// A training step's inputs: pixels in [0, 1) shaped `x_shape`, labels
+/// (i * 7) % 10 and a learning rate of 0.05.
+std::map<std::string, Tensor> training_batch(const Shape& x_shape, unsigned seed) {
+  std::mt19937 rng(seed);
+  Tensor x(DType::f32, x_shape);
+  std::uniform_real_distribution<float> pixel(0.f, 1.f);
+  for (int64_t i = 0; i < x.num_elements(); ++i) x.data<float>()[i] = pixel(rng);
+  Tensor labels(DType::i32, {x_shape[0]});
+  for (int i = 0; i < x_shape[0]; ++i) labels.data<int32_t>()[i] = (i * 7) % 10;
+  Tensor learning_rate(DType::f32, {});
+  learning_rate.data<float>()[0] = 0.05f;
+  return {{"x", x}, {"labels", labels}, {"learning_rate", learning_rate}};
+}
+
+/// The training module of examples/fashion_mnist/`model` for batches shaped
+/// like `x` and `labels`.
+proto::Module compile_training(const std::string& model, const Tensor& x, const Tensor& labels, DeviceSpec devices,
+                               int opt_level) {
+  CompileOptions options;
+  options.opt_level = opt_level;
+  options.train = true;
+  options.shapes["x"] = x.shape();
+  options.shapes["labels"] = labels.shape();
+  options.pipeline.devices = devices;
+  std::ostringstream diag;
+  return compile_model(std::string(GRAPHC_SOURCE_DIR) + "/examples/fashion_mnist/" + model, options, diag);
+}
+
 bool bit_identical(const Tensor& a, const Tensor& b) {
   return a.type() == b.type() && std::memcmp(a.raw_data(), b.raw_data(), a.byte_size()) == 0;
 }
@@ -206,29 +234,37 @@ TEST_CASE("the loader accepts in-place reuse only where a step declares it", "[e
 }
 
 TEST_CASE("the CNN training step with in-place reuse matches the step without, bit for bit", "[executor][memory]") {
-  std::mt19937 rng(3);
-  Tensor x(DType::f32, {4, 1, 28, 28});
-  std::uniform_real_distribution<float> pixel(0.f, 1.f);
-  for (int64_t i = 0; i < x.num_elements(); ++i) x.data<float>()[i] = pixel(rng);
-  Tensor labels(DType::i32, {4});
-  for (int i = 0; i < 4; ++i) labels.data<int32_t>()[i] = (i * 7) % 10;
-  Tensor learning_rate(DType::f32, {});
-  learning_rate.data<float>()[0] = 0.05f;
+  const auto batch = training_batch({4, 1, 28, 28}, 3);
   for (int opt_level : {1, 2}) {
-    CompileOptions options;
-    options.opt_level = opt_level;
-    options.train = true;
-    options.shapes["x"] = x.shape();
-    options.shapes["labels"] = labels.shape();
-    options.pipeline.devices = {1, 1};
-    std::ostringstream diag;
-    proto::Module m =
-        compile_model(std::string(GRAPHC_SOURCE_DIR) + "/examples/fashion_mnist/cnn.pbtxt", options, diag);
+    proto::Module m = compile_training("cnn.pbtxt", batch.at("x"), batch.at("labels"), {1, 1}, opt_level);
     REQUIRE(m.memory().in_place_buffers() >= 3);  // the three ReluGrads
     INFO("-O" << opt_level);
-    for (bool poison : {false, true}) {
-      expect_same_as_without_reuse(m, {{"x", x}, {"labels", labels}, {"learning_rate", learning_rate}}, 3, poison);
-    }
+    for (bool poison : {false, true}) expect_same_as_without_reuse(m, batch, 3, poison);
+  }
+}
+
+TEST_CASE("a training step on a device of two cores splits its updates over an OpenMP team, bit for bit",
+          "[executor][openmp]") {
+  // The MLP's 784x512 weights are over the optimizer kernels' threshold for
+  // splitting an update over the device's OpenMP threads. [openmp]: not in
+  // the ThreadSanitizer run, which cannot see libgomp's synchronisation
+  // (docs/architecture.md, "ThreadSanitizer").
+  const auto batch = training_batch({4, 784}, 11);
+  Session one_core(Module::from_proto(compile_training("mlp.pbtxt", batch.at("x"), batch.at("labels"), {1, 1}, 1)));
+  Session two_cores(Module::from_proto(compile_training("mlp.pbtxt", batch.at("x"), batch.at("labels"), {1, 2}, 1)));
+  for (Session* s : {&one_core, &two_cores}) {
+    for (const auto& [name, value] : batch) s->set_input(name, value);
+  }
+  for (int step = 0; step < 3; ++step) {
+    one_core.run();
+    two_cores.run();
+    INFO("step " << step);
+    CHECK(bit_identical(one_core.output("loss"), two_cores.output("loss")));
+  }
+  for (const std::string& name : one_core.variables()->names()) {
+    INFO("variable " << name);
+    REQUIRE(two_cores.variables()->find(name) != nullptr);
+    CHECK(bit_identical(*one_core.variables()->find(name), *two_cores.variables()->find(name)));
   }
 }
 

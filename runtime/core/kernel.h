@@ -1,6 +1,7 @@
 // The kernel interface and the registry that creates kernels by op name.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -15,14 +16,55 @@
 
 namespace graphc {
 
+/// What one session gives one step's kernel, fixed for the session's life:
+/// the step's argument lists (the Tensor objects outlive the binding, keep
+/// their types, and are not touched while the step runs; their data
+/// pointers may change between runs, e.g. when a caller assigns a new
+/// tensor to a session input) and the step's scratch memory.
+struct KernelBinding {
+  std::span<const Tensor* const> inputs;
+  std::span<Tensor* const> outputs;
+  /// Kernel::scratch_bytes() bytes, 64-byte aligned (null when that is 0).
+  /// While the step runs no other step of any run may touch them; between
+  /// runs other steps use them (runtime/core/scratch_plan.h).
+  std::byte* scratch = nullptr;
+};
+
+/// A kernel bound to one session's step (Kernel::bind): what it can set up
+/// once per session (e.g. oneDNN memory objects and argument lists) is set
+/// up, so run() only computes. One thread at a time calls run(), not always
+/// the same one.
+class BoundKernel {
+ public:
+  virtual ~BoundKernel() = default;
+  virtual void run() = 0;
+};
+
 /// One op's computation, created once per step when a module loads. run() is
 /// const and may be called from several sessions at once; every buffer it
 /// writes is an output the executor preallocated with the static type the
 /// compiler inferred.
+///
+/// A kernel that needs per-run memory besides its outputs (a oneDNN
+/// primitive's scratchpad, reordered activations) says how much in
+/// scratch_bytes(); a session gives each step that much planned scratch
+/// and calls bind() once per step. Kernels that need neither (most
+/// reference kernels) override only run().
 class Kernel {
  public:
   virtual ~Kernel() = default;
+  /// A self-contained run over these tensors: what the executor does for a
+  /// kernel bind() returns null for, and what tests and constant folding
+  /// call. A kernel with scratch allocates it here, per call.
   virtual void run(std::span<const Tensor* const> inputs, std::span<Tensor* const> outputs) const = 0;
+  /// Bytes of scratch memory a run needs (KernelBinding::scratch).
+  virtual size_t scratch_bytes() const { return 0; }
+  /// The kernel bound to one session's step, or null: the executor then
+  /// calls run(binding.inputs, binding.outputs), and the scratch is unused.
+  virtual std::unique_ptr<BoundKernel> bind(const KernelBinding& binding) const {
+    (void)binding;
+    return nullptr;
+  }
 };
 
 /// What a kernel factory sees: the step's op, attributes (complete, defaults

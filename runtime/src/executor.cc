@@ -14,10 +14,12 @@
 namespace graphc {
 
 Executor::Executor(const Module::Impl& module, const std::vector<std::vector<const Tensor*>>& inputs,
-                   const std::vector<std::vector<Tensor*>>& outputs, ExecutorOptions options)
+                   const std::vector<std::vector<Tensor*>>& outputs,
+                   const std::vector<std::unique_ptr<BoundKernel>>& bound, ExecutorOptions options)
     : module_(module),
       inputs_(inputs),
       outputs_(outputs),
+      bound_(bound),
       poison_(options.poison_dead_values),
       check_numerics_(options.check_numerics) {
   const size_t n = module.steps.size();
@@ -85,7 +87,11 @@ void Executor::run_step(int step) {
   if (failed_.load(std::memory_order_relaxed)) return;
   const LoadedStep& s = module_.steps[step];
   try {
-    s.kernel->run(inputs_[step], outputs_[step]);
+    if (BoundKernel* bound = bound_[step].get()) {
+      bound->run();
+    } else {
+      s.kernel->run(inputs_[step], outputs_[step]);
+    }
     if (check_numerics_) check_numerics(step);
   } catch (...) {
     std::exception_ptr e = std::current_exception();

@@ -34,9 +34,12 @@ struct ExecutorOptions {
 /// the first error.
 class Executor {
  public:
-  /// `inputs[s]` / `outputs[s]` are step s's argument lists (session-owned).
+  /// `inputs[s]` / `outputs[s]` are step s's argument lists and `bound[s]`
+  /// its kernel bound to them and to its scratch, or null when the kernel
+  /// runs on the argument lists alone (all session-owned).
   Executor(const Module::Impl& module, const std::vector<std::vector<const Tensor*>>& inputs,
-           const std::vector<std::vector<Tensor*>>& outputs, ExecutorOptions options);
+           const std::vector<std::vector<Tensor*>>& outputs, const std::vector<std::unique_ptr<BoundKernel>>& bound,
+           ExecutorOptions options);
   ~Executor();
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
@@ -66,6 +69,7 @@ class Executor {
   const Module::Impl& module_;
   const std::vector<std::vector<const Tensor*>>& inputs_;
   const std::vector<std::vector<Tensor*>>& outputs_;
+  const std::vector<std::unique_ptr<BoundKernel>>& bound_;
   std::unique_ptr<std::atomic<int>[]> pending_;
   std::vector<std::unique_ptr<DeviceQueue>> queues_;
   std::atomic<int> remaining_{0};

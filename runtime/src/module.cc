@@ -10,6 +10,7 @@
 #include "graphc/error.h"
 #include "runtime/core/file_io.h"
 #include "runtime/core/memory_plan_check.h"
+#include "runtime/core/scratch_plan.h"
 #include "runtime/core/tensor_proto.h"
 #include "runtime/src/kernel_selection.h"
 #include "runtime/src/module_impl.h"
@@ -161,7 +162,7 @@ bool shares_one_layout(const KernelSpec& spec) {
 /// hand-edited module must not make two live values share memory, except
 /// where a step declares an output in place of an input (Step.in_place) and
 /// check_memory_plan accepts the reuse.
-void place_values(const proto::Module& m, Module::Impl& impl) {
+void place_values(const proto::Module& m, Module::Impl& impl, const StepDag& dag) {
   impl.placements.assign(m.values_size(), {});
   for (int id = 0; id < m.values_size(); ++id) {
     if (impl.is_constant[id]) impl.placements[id].kind = ValuePlacement::Kind::constant;
@@ -191,10 +192,7 @@ void place_values(const proto::Module& m, Module::Impl& impl) {
     lives.push_back({b.value(), b.device(), b.offset(), b.size(), producer[b.value()], {}, {}});
     impl.placements[b.value()] = {ValuePlacement::Kind::arena, b.device(), b.offset()};
   }
-  std::vector<std::vector<int>> deps;
   for (size_t i = 0; i < impl.steps.size(); ++i) {
-    const auto& d = m.steps(static_cast<int>(i)).deps();
-    deps.emplace_back(d.begin(), d.end());
     for (int id : impl.steps[i].inputs) {
       if (life_of[id] >= 0) lives[life_of[id]].use_steps.push_back(static_cast<int>(i));
     }
@@ -204,22 +202,19 @@ void place_values(const proto::Module& m, Module::Impl& impl) {
   }
   std::vector<std::string> names;
   for (const auto& v : m.values()) names.push_back(v.name());
-  check_memory_plan(lives, impl.arena_bytes, StepDag(deps), names);
+  check_memory_plan(lives, impl.arena_bytes, dag, names);
 }
 
 /// A state update's value is written into its Variable's storage, so the
 /// step writing it must run after every other reader of the Variable, and
 /// nothing may read the Variable's old value after it.
-void load_state_updates(const proto::Module& m, Module::Impl& impl) {
+void load_state_updates(const proto::Module& m, Module::Impl& impl, const StepDag& dag) {
   impl.state_of.assign(m.values_size(), -1);
   if (m.state_updates_size() == 0) return;
   std::vector<int> writer(m.values_size(), -1);
   for (size_t i = 0; i < impl.steps.size(); ++i) {
     for (int id : impl.steps[i].outputs) writer[id] = static_cast<int>(i);
   }
-  std::vector<std::vector<int>> deps;
-  for (const auto& s : m.steps()) deps.emplace_back(s.deps().begin(), s.deps().end());
-  StepDag dag(deps);
   std::vector<bool> updated(m.values_size(), false);
   for (const auto& u : m.state_updates()) {
     std::string where = fmt::format("state update {} <- {}", u.state(), u.value());
@@ -247,6 +242,23 @@ void load_state_updates(const proto::Module& m, Module::Impl& impl) {
     }
     impl.state_of[u.value()] = u.state();
     impl.placements[u.value()].kind = ValuePlacement::Kind::state;
+  }
+}
+
+/// Each step's block in its device's scratch region, from the scratch its
+/// kernel asks for (runtime/core/scratch_plan.h), and the regions' sizes.
+void plan_step_scratch(Module::Impl& impl, const StepDag& dag) {
+  std::vector<StepScratch> scratch;
+  std::vector<std::string> names;
+  for (const LoadedStep& step : impl.steps) {
+    scratch.push_back({step.device, static_cast<int64_t>(step.kernel->scratch_bytes()), 0});
+    names.push_back(step.node);
+  }
+  impl.scratch_bytes = plan_scratch(scratch, static_cast<int>(impl.device_cores.size()), dag);
+  check_scratch_plan(scratch, impl.scratch_bytes, dag, names);
+  for (size_t i = 0; i < impl.steps.size(); ++i) {
+    impl.steps[i].scratch_offset = scratch[i].offset;
+    impl.steps[i].scratch_bytes = scratch[i].bytes;
   }
 }
 
@@ -372,8 +384,12 @@ std::shared_ptr<const Module> Module::from_proto(proto::Module m) {
     impl->output_ids.push_back(b.value());
   }
   link_steps(m, *impl);
-  place_values(m, *impl);
-  load_state_updates(m, *impl);
+  std::vector<std::vector<int>> deps;
+  for (const auto& s : m.steps()) deps.emplace_back(s.deps().begin(), s.deps().end());
+  const StepDag dag(deps);
+  place_values(m, *impl, dag);
+  load_state_updates(m, *impl, dag);
+  plan_step_scratch(*impl, dag);
   impl->proto = std::move(m);
   return std::shared_ptr<const Module>(new Module(std::move(impl)));
 }

@@ -26,6 +26,10 @@ struct LoadedStep {
   int dependency_count = 0;
   /// Cheap enough to run on whichever thread makes it ready.
   bool inline_ok = false;
+  /// The kernel's scratch block in its device's scratch region
+  /// (runtime/core/scratch_plan.h; bytes 0: none).
+  int64_t scratch_offset = 0;
+  int64_t scratch_bytes = 0;
   /// The kernel's backend ("onednn", "reference") and why an optimised step
   /// runs the reference kernel (runtime/src/kernel_selection.h).
   std::string backend = {};
@@ -59,6 +63,9 @@ struct Module::Impl {
   std::vector<ValuePlacement> placements;  // by value id
   std::vector<int> device_cores;
   std::vector<int64_t> arena_bytes;  // per device
+  /// Per device, the bytes of a session's scratch region: computed at load
+  /// from the kernels oneDNN chose on this machine, not in the module.
+  std::vector<int64_t> scratch_bytes;
   /// Steps with no dependencies: where every run starts.
   std::vector<int> initial_steps;
   std::vector<TensorInfo> inputs;

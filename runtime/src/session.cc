@@ -5,7 +5,11 @@
 // share their VariableStore tensor, and a state update's value that same
 // tensor (the update op writes in place); signature inputs and outputs, and
 // any value without a planned buffer, own their storage.
-// Each step's argument lists are built once, so run() only runs kernels.
+// Each device has a scratch region, laid out at load (Module::Impl,
+// runtime/core/scratch_plan.h): the session owns its own, so sessions on
+// different threads never share scratch. Each step's argument lists are
+// built once and its kernel bound to them and to its scratch block once
+// (Kernel::bind), so run() only runs kernels.
 #include "graphc/session.h"
 
 #include <fmt/format.h>
@@ -21,10 +25,12 @@ namespace graphc {
 struct Session::State {
   std::shared_ptr<const Module> module;
   std::shared_ptr<VariableStore> variables;
-  std::vector<Tensor> arenas;  // per device, bytes
+  std::vector<Tensor> arenas;   // per device, bytes
+  std::vector<Tensor> scratch;  // per device, bytes
   std::vector<Tensor> values;
   std::vector<std::vector<const Tensor*>> step_inputs;
   std::vector<std::vector<Tensor*>> step_outputs;
+  std::vector<std::unique_ptr<BoundKernel>> bound;  // per step, null for kernels that need no binding
   std::unique_ptr<Executor> executor;
 
   int find(const std::vector<TensorInfo>& infos, const std::vector<int>& ids, std::string_view name,
@@ -46,6 +52,7 @@ Session::Session(std::shared_ptr<const Module> module, SessionOptions options) :
     state_->variables = options.variables ? options.variables : std::make_shared<VariableStore>();
   }
   for (int64_t bytes : m.arena_bytes) state_->arenas.emplace_back(DType::i8, Shape{bytes});
+  for (int64_t bytes : m.scratch_bytes) state_->scratch.emplace_back(DType::i8, Shape{bytes});
   auto& values = state_->values;
   values.resize(m.value_types.size());
   for (size_t id = 0; id < values.size(); ++id) {
@@ -72,9 +79,16 @@ Session::Session(std::shared_ptr<const Module> module, SessionOptions options) :
     for (int id : step.inputs) in.push_back(&values[id]);
     for (int id : step.outputs) out.push_back(&values[id]);
   }
-  state_->executor =
-      std::make_unique<Executor>(m, state_->step_inputs, state_->step_outputs,
-                                 ExecutorOptions{options.poison_freed_buffers, options.check_numerics});
+  for (size_t s = 0; s < m.steps.size(); ++s) {
+    const LoadedStep& step = m.steps[s];
+    std::byte* scratch = nullptr;
+    if (step.scratch_bytes > 0) {
+      scratch = static_cast<std::byte*>(state_->scratch[step.device].raw_data()) + step.scratch_offset;
+    }
+    state_->bound.push_back(step.kernel->bind({state_->step_inputs[s], state_->step_outputs[s], scratch}));
+  }
+  state_->executor = std::make_unique<Executor>(m, state_->step_inputs, state_->step_outputs, state_->bound,
+                                                ExecutorOptions{options.poison_freed_buffers, options.check_numerics});
 }
 
 Session::~Session() = default;

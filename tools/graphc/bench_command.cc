@@ -73,19 +73,33 @@ StepProfile profile_steps(const Module& module, const std::vector<Tensor>& input
     values[id] = m.is_constant[id] ? m.constants[id] : Tensor(m.value_types[id]);
   }
   for (size_t i = 0; i < inputs.size(); ++i) values[m.input_ids[i]] = inputs[i];
+  // Each step bound once to its arguments and to scratch of its own, as a
+  // session binds it, so the times are of runs, not of setting them up.
+  const size_t n = m.steps.size();
+  std::vector<std::vector<const Tensor*>> in(n);
+  std::vector<std::vector<Tensor*>> out(n);
+  std::vector<Tensor> scratch(n);
+  std::vector<std::unique_ptr<BoundKernel>> bound(n);
+  for (size_t s = 0; s < n; ++s) {
+    const LoadedStep& step = m.steps[s];
+    for (int id : step.inputs) in[s].push_back(&values[id]);
+    for (int id : step.outputs) out[s].push_back(&values[id]);
+    if (step.scratch_bytes > 0) scratch[s] = Tensor(DType::i8, {step.scratch_bytes});
+    bound[s] = step.kernel->bind({in[s], out[s], static_cast<std::byte*>(scratch[s].raw_data())});
+  }
   StepProfile profile;
-  profile.micros.resize(m.steps.size());
-  profile.last_run.resize(m.steps.size());
+  profile.micros.resize(n);
+  profile.last_run.resize(n);
   for (int r = 0; r < runs; ++r) {
     Clock::time_point pass_start = Clock::now();
-    for (size_t s = 0; s < m.steps.size(); ++s) {
+    for (size_t s = 0; s < n; ++s) {
       const LoadedStep& step = m.steps[s];
-      std::vector<const Tensor*> in;
-      std::vector<Tensor*> out;
-      for (int id : step.inputs) in.push_back(&values[id]);
-      for (int id : step.outputs) out.push_back(&values[id]);
       Clock::time_point start = Clock::now();
-      step.kernel->run(in, out);
+      if (bound[s]) {
+        bound[s]->run();
+      } else {
+        step.kernel->run(in[s], out[s]);
+      }
       double us = micros(Clock::now() - start);
       profile.micros[s].push_back(us);
       profile.last_run[s] = {micros(start - pass_start), us};

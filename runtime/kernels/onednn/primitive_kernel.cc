@@ -3,8 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
-#include <unordered_map>
+#include <stdexcept>
 
 #include "runtime/core/shape_rules.h"
 
@@ -94,16 +95,6 @@ const Tensor* constant_input(const KernelSpec& spec, size_t index) {
   return index < spec.constants.size() ? spec.constants[index] : nullptr;
 }
 
-std::byte* thread_scratch(size_t bytes) {
-  thread_local std::unique_ptr<std::byte, FreeDeleter> buffer;
-  thread_local size_t size = 0;
-  if (bytes > size) {
-    buffer = allocate(bytes);
-    size = aligned_size(bytes);
-  }
-  return buffer.get();
-}
-
 PrimitiveKernel::PrimitiveKernel(const dnnl::primitive_desc& pd) { then(pd); }
 
 void PrimitiveKernel::then(const dnnl::primitive_desc& pd) {
@@ -183,52 +174,117 @@ void PrimitiveKernel::bind_buffer(int arg, size_t buffer) {
   stages_.back().buffers.emplace_back(arg, buffer);
 }
 
-void PrimitiveKernel::run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const {
+namespace {
+
+/// A PrimitiveKernel bound to one session's step: oneDNN memory objects over
+/// the step's tensors and scratch block, and each call's argument list in
+/// the C API's form, built once; run() executes the calls in order.
+class BoundPrimitives final : public BoundKernel {
+ public:
+  /// A memory object over a session tensor, and the data pointer it holds.
+  struct Handle {
+    dnnl::memory memory;
+    const Tensor* tensor;
+    void* data;
+  };
+  /// One primitive (or reorder) execution.
+  struct Call {
+    dnnl_primitive_t primitive;
+    std::vector<dnnl_exec_arg_t> args;
+  };
+
+  void run() override {
+    // A caller may have given a session input new storage since the last run.
+    for (Handle& h : handles) {
+      void* data = const_cast<void*>(h.tensor->raw_data());
+      if (data == h.data) continue;
+      h.memory.set_data_handle(data);
+      h.data = data;
+    }
+    // dnnl::primitive::execute would build its argument vector from a map
+    // on every call; the C API takes the prepared one.
+    dnnl::stream& stream = thread_stream();
+    for (const Call& c : calls) {
+      dnnl_status_t status = dnnl_primitive_execute(c.primitive, stream.get(), static_cast<int>(c.args.size()),
+                                                    c.args.data());
+      if (status != dnnl_success) throw dnnl::error(status, "could not execute a oneDNN primitive");
+    }
+    stream.wait();
+  }
+
+  std::vector<Handle> handles;
+  std::vector<dnnl::memory> memories;  // every memory object a call reads or writes
+  std::vector<Call> calls;             // in the order they run
+};
+
+}  // namespace
+
+std::unique_ptr<BoundKernel> PrimitiveKernel::bind(const KernelBinding& binding) const {
   const dnnl::engine& engine = cpu_engine();
-  dnnl::stream& stream = thread_stream();
-  std::byte* scratch = thread_scratch(scratch_bytes());
+  auto bound = std::make_unique<BoundPrimitives>();
+  std::byte* scratch = binding.scratch;
+  auto over_tensor = [&](const dnnl::memory::desc& desc, const Tensor* tensor) {
+    void* data = const_cast<void*>(tensor->raw_data());  // primitives never write their sources
+    dnnl::memory memory(desc, engine, data);
+    bound->handles.push_back({memory, tensor, data});
+    return memory;
+  };
+  auto in_scratch = [&](const dnnl::memory::desc& desc, size_t offset) {
+    return dnnl::memory(desc, engine, scratch + offset);
+  };
   dnnl::memory scratchpad;
-  if (scratchpad_bytes_ > 0) scratchpad = dnnl::memory(bytes_desc(scratchpad_bytes_), engine, scratch + buffer_bytes_);
-  auto run_reorder = [&](const dnnl::reorder& reorder, const dnnl::memory& from, const dnnl::memory& to) {
-    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
-    if (scratchpad) args.emplace(DNNL_ARG_SCRATCHPAD, scratchpad);
-    reorder.execute(stream, args);
+  if (scratchpad_bytes_ > 0) scratchpad = in_scratch(bytes_desc(scratchpad_bytes_), buffer_bytes_);
+  using Args = std::vector<std::pair<int, dnnl::memory>>;
+  auto call = [&](const dnnl::primitive& primitive, Args args) {
+    if (scratchpad) args.emplace_back(DNNL_ARG_SCRATCHPAD, scratchpad);
+    BoundPrimitives::Call& c = bound->calls.emplace_back();
+    c.primitive = primitive.get();
+    for (const auto& [arg, memory] : args) {
+      c.args.push_back({arg, memory.get()});
+      bound->memories.push_back(memory);
+    }
   };
 
   for (const Stage& stage : stages_) {
-    std::unordered_map<int, dnnl::memory> args;
+    Args args;
     for (const Binding& b : stage.inputs) {
-      void* data = const_cast<void*>(in[b.index]->raw_data());  // primitives never write their sources
       if (b.prepared) {
-        args.emplace(b.arg, dnnl::memory(b.wanted, engine, b.prepared.get()));
+        args.emplace_back(b.arg, dnnl::memory(b.wanted, engine, b.prepared.get()));
       } else if (b.reorder) {
-        dnnl::memory wanted(b.wanted, engine, scratch + b.scratch_offset);
-        run_reorder(*b.reorder, dnnl::memory(b.stored, engine, data), wanted);
-        args.emplace(b.arg, wanted);
+        dnnl::memory wanted = in_scratch(b.wanted, b.scratch_offset);
+        call(*b.reorder, {{DNNL_ARG_FROM, over_tensor(b.stored, binding.inputs[b.index])}, {DNNL_ARG_TO, wanted}});
+        args.emplace_back(b.arg, wanted);
       } else {
-        args.emplace(b.arg, dnnl::memory(b.stored, engine, data));
+        args.emplace_back(b.arg, over_tensor(b.stored, binding.inputs[b.index]));
       }
     }
+    std::vector<dnnl::memory> written;  // per output binding, what the primitive writes
     for (const Binding& b : stage.outputs) {
-      void* data = b.reorder ? scratch + b.scratch_offset : out[b.index]->raw_data();
-      args.emplace(b.arg, dnnl::memory(b.wanted, engine, data));
+      written.push_back(b.reorder ? in_scratch(b.wanted, b.scratch_offset) : over_tensor(b.wanted, binding.outputs[b.index]));
+      args.emplace_back(b.arg, written.back());
     }
     for (auto [arg, index] : stage.buffers) {
       const Buffer& buffer = buffers_[index];
-      args.emplace(arg, dnnl::memory(buffer.desc, engine, scratch + buffer.scratch_offset));
+      args.emplace_back(arg, in_scratch(buffer.desc, buffer.scratch_offset));
     }
-    if (scratchpad) args.emplace(DNNL_ARG_SCRATCHPAD, scratchpad);
     if (const auto& a = stage.accumulator) {
-      run_reorder(a->copy, dnnl::memory(a->stored, engine, const_cast<void*>(in[a->index]->raw_data())),
-                  args.at(DNNL_ARG_DST));
+      auto dst = std::find_if(args.begin(), args.end(), [](const auto& arg) { return arg.first == DNNL_ARG_DST; });
+      if (dst == args.end()) throw std::logic_error("PrimitiveKernel: an accumulator without a bound destination");
+      call(a->copy, {{DNNL_ARG_FROM, over_tensor(a->stored, binding.inputs[a->index])}, {DNNL_ARG_TO, dst->second}});
     }
-    stage.primitive.execute(stream, args);
-    for (const Binding& b : stage.outputs) {
+    call(stage.primitive, std::move(args));
+    for (size_t i = 0; i < stage.outputs.size(); ++i) {
+      const Binding& b = stage.outputs[i];
       if (!b.reorder) continue;
-      run_reorder(*b.reorder, args.at(b.arg), dnnl::memory(b.stored, engine, out[b.index]->raw_data()));
+      call(*b.reorder, {{DNNL_ARG_FROM, written[i]}, {DNNL_ARG_TO, over_tensor(b.stored, binding.outputs[b.index])}});
     }
   }
-  stream.wait();
+  return bound;
+}
+
+void PrimitiveKernel::run(std::span<const Tensor* const> inputs, std::span<Tensor* const> outputs) const {
+  auto scratch = allocate(scratch_bytes());
+  bind({inputs, outputs, scratch.get()})->run();
 }
 
 }  // namespace graphc::onednn

@@ -15,19 +15,24 @@
 // buffer* in the scratch block (bind_new_buffer, bind_buffer). The
 // primitives run in order on one stream.
 //
-// Scratch memory and threads. run() is const and may be called from several
-// sessions and threads at once, so nothing it writes may live in the kernel.
-// Its per-run memory is one *scratch block* of scratch_bytes() bytes, laid
-// out at creation: the buffers of reordered inputs and outputs and the
-// intermediate buffers, each at a fixed, 64-byte aligned offset, followed by
-// the scratchpad (scratchpad_mode::user, shared by the primitives and the
-// reorders, which run one after another).
-// Today the block comes from a per-thread cache (thread_scratch(): one
-// growing buffer per thread, so concurrent runs on different threads never
-// share one, and a thread reuses its buffer for every step); the oneDNN
-// stream is per thread too. When the memory planner plans scratch space,
-// the executor passes the block in instead: only the line in run() that
-// fetches it changes, since the layout lives in the kernel.
+// Scratch memory, sessions and threads. run() is const and one kernel
+// serves every session of its module, on any thread, so nothing a run
+// writes may live in the kernel. Its per-run memory is one *scratch block*
+// of scratch_bytes() bytes, laid out at creation: the buffers of reordered
+// inputs and outputs and the intermediate buffers, each at a fixed, 64-byte
+// aligned offset, followed by the scratchpad (scratchpad_mode::user, shared
+// by the primitives and the reorders, which run one after another).
+// The block is planned memory: Module::load sizes each device's scratch
+// region from its steps' scratch_bytes() (runtime/core/scratch_plan.h: no
+// two steps that may run at the same time share bytes), each session
+// allocates its own regions, and binds every step once (bind(): oneDNN
+// memory objects over the step's tensors and its block, and each call's
+// argument list), so a run executes the prepared calls through oneDNN's C
+// API and allocates nothing of its own. A bound memory object follows a
+// session tensor that was given new storage between runs (set_data_handle).
+// The oneDNN stream is per thread (created on a thread's first run).
+// run(inputs, outputs) is the unplanned path for tests and other direct
+// callers: it binds over a block allocated for the call.
 //
 // Every oneDNN call that fails at creation (no implementation for these
 // descriptors) becomes KernelUnavailable, so the runtime falls back to the
@@ -107,9 +112,6 @@ typename Primitive::primitive_desc make_primitive_desc(const char* what, MakeDes
   return make_primitive_desc_with<Primitive>(what, scratchpad_attr(), make_desc, hint...);
 }
 
-/// One growing, 64-byte aligned buffer per thread, at least `bytes` long.
-std::byte* thread_scratch(size_t bytes);
-
 /// A kernel that runs one oneDNN primitive, or a chain of them.
 class PrimitiveKernel final : public Kernel {
  public:
@@ -139,8 +141,12 @@ class PrimitiveKernel final : public Kernel {
   void bind_buffer(int arg, size_t buffer);
 
   /// Bytes of per-run scratch memory: the buffers, then the scratchpad.
-  size_t scratch_bytes() const;
+  size_t scratch_bytes() const override;
 
+  /// Memory objects over the step's tensors and scratch block, and the
+  /// argument lists of every primitive and reorder, for one session.
+  std::unique_ptr<BoundKernel> bind(const KernelBinding& binding) const override;
+  /// bind() over a scratch block allocated for this call, then run.
   void run(std::span<const Tensor* const> inputs, std::span<Tensor* const> outputs) const override;
 
  private:

@@ -7,10 +7,11 @@
 // epilogue op rewrites it in place (elementwise, each element read before
 // it is written). FusedElementwise interprets its body, reductions over
 // rows included (each body value has its own shape: fused_body_shapes);
-// its intermediate values are allocated per run, which only this fallback
-// does.
+// its computed values live in the step's scratch block
+// (Kernel::scratch_bytes), bound once per session.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <optional>
@@ -92,14 +93,14 @@ class FusedElementwiseKernel final : public Kernel {
       if (def.op() == "Placeholder") {
         if (next_input == spec.inputs.size()) fail(spec, "the body has more Placeholders than the node has inputs");
         slot_of[def.name()] = static_cast<int>(slots_.size());
-        slots_.push_back({spec.inputs[next_input], static_cast<int>(next_input), {}});
+        slots_.push_back({spec.inputs[next_input], static_cast<int>(next_input), {}, 0});
         ++next_input;
         continue;
       }
       if (def.op() == "Const") {
         Tensor value = tensor_from_proto(def.attr().at("value").tensor(), where);
         slot_of[def.name()] = static_cast<int>(slots_.size());
-        slots_.push_back({value.type(), -1, value});
+        slots_.push_back({value.type(), -1, value, 0});
         continue;
       }
       Step step;
@@ -116,7 +117,8 @@ class FusedElementwiseKernel final : public Kernel {
       step.kernel = KernelRegistry::reference().create({attrs_.back(), in_types, out_types});
       step.output = static_cast<int>(slots_.size());
       slot_of[def.name()] = step.output;
-      slots_.push_back({value_type, -1, {}});
+      slots_.push_back({value_type, -1, {}, scratch_bytes_});
+      scratch_bytes_ += (static_cast<size_t>(num_elements(value_type.shape)) * sizeof(float) + 63) / 64 * 64;
       steps_.push_back(std::move(step));
     }
     if (next_input != spec.inputs.size()) fail(spec, "the body has fewer Placeholders than the node has inputs");
@@ -130,26 +132,16 @@ class FusedElementwiseKernel final : public Kernel {
     }
   }
 
+  /// Every computed body value in the scratch block, one after another.
+  size_t scratch_bytes() const override { return scratch_bytes_; }
+
+  std::unique_ptr<BoundKernel> bind(const KernelBinding& binding) const override {
+    return std::make_unique<Bound>(*this, binding);
+  }
+
   void run(std::span<const Tensor* const> inputs, std::span<Tensor* const> outputs) const override {
-    std::vector<Tensor> values;
-    values.reserve(slots_.size());
-    for (const Slot& s : slots_) {
-      if (s.input >= 0) {
-        values.push_back(*inputs[s.input]);
-      } else {
-        values.push_back(s.constant ? *s.constant : Tensor(s.type));
-      }
-    }
-    for (const Step& step : steps_) {
-      std::vector<const Tensor*> in;
-      for (int slot : step.inputs) in.push_back(&values[slot]);
-      Tensor* out = &values[step.output];
-      step.kernel->run(in, std::span<Tensor* const>(&out, 1));
-    }
-    for (size_t i = 0; i < outputs_.size(); ++i) {
-      const Tensor& v = values[outputs_[i]];
-      std::copy_n(static_cast<const std::byte*>(v.raw_data()), v.byte_size(), static_cast<std::byte*>(outputs[i]->raw_data()));
-    }
+    Tensor scratch(DType::i8, {static_cast<int64_t>(scratch_bytes())});
+    Bound(*this, {inputs, outputs, static_cast<std::byte*>(scratch.raw_data())}).run();
   }
 
  private:
@@ -158,6 +150,7 @@ class FusedElementwiseKernel final : public Kernel {
     TensorType type;
     int input = -1;   // the node's input, or -1
     std::optional<Tensor> constant;  // a Const's value
+    size_t scratch_offset = 0;       // a computed value's, 64-byte aligned
   };
   struct Step {
     std::unique_ptr<Kernel> kernel;
@@ -165,10 +158,58 @@ class FusedElementwiseKernel final : public Kernel {
     int output = 0;
   };
 
+  /// The body over one session's step: computed values are views into its
+  /// scratch block, inputs share the step's input tensors.
+  class Bound final : public BoundKernel {
+   public:
+    Bound(const FusedElementwiseKernel& kernel, const KernelBinding& binding)
+        : kernel_(kernel), inputs_(binding.inputs), outputs_(binding.outputs) {
+      values_.reserve(kernel.slots_.size());  // never reallocated: the steps' argument lists point into it
+      for (const Slot& s : kernel.slots_) {
+        if (s.input >= 0) {
+          values_.push_back(*inputs_[s.input]);
+        } else if (s.constant) {
+          values_.push_back(*s.constant);
+        } else {
+          values_.push_back(Tensor::view(s.type.dtype, s.type.shape, binding.scratch + s.scratch_offset));
+        }
+      }
+      for (const Step& step : kernel.steps_) {
+        auto& in = step_inputs_.emplace_back();
+        for (int slot : step.inputs) in.push_back(&values_[slot]);
+        step_outputs_.push_back(&values_[step.output]);
+      }
+    }
+
+    void run() override {
+      for (size_t i = 0; i < values_.size(); ++i) {
+        int input = kernel_.slots_[i].input;
+        if (input >= 0 && values_[i].raw_data() != inputs_[input]->raw_data()) values_[i] = *inputs_[input];
+      }
+      for (size_t s = 0; s < kernel_.steps_.size(); ++s) {
+        kernel_.steps_[s].kernel->run(step_inputs_[s], std::span<Tensor* const>(&step_outputs_[s], 1));
+      }
+      for (size_t i = 0; i < kernel_.outputs_.size(); ++i) {
+        const Tensor& v = values_[kernel_.outputs_[i]];
+        std::copy_n(static_cast<const std::byte*>(v.raw_data()), v.byte_size(),
+                    static_cast<std::byte*>(outputs_[i]->raw_data()));
+      }
+    }
+
+   private:
+    const FusedElementwiseKernel& kernel_;
+    std::span<const Tensor* const> inputs_;
+    std::span<Tensor* const> outputs_;
+    std::vector<Tensor> values_;  // by slot
+    std::vector<std::vector<const Tensor*>> step_inputs_;
+    std::vector<Tensor*> step_outputs_;
+  };
+
   std::deque<AttrMap> attrs_;
   std::vector<Slot> slots_;
   std::vector<Step> steps_;
   std::vector<int> outputs_;  // per node output, its slot
+  size_t scratch_bytes_ = 0;    // of the computed values
 };
 
 }  // namespace

@@ -159,7 +159,7 @@ void run_inspect(const InspectArgs& args) {
   if (is_module_path(args.path)) report["kernels"] = kernel_report(*Module::load(args.path));
   if (args.memory || args.placement) {
     proto::Module module = module_for_plan(args, args.opt_level);
-    if (args.memory) report["memory"] = memory_report(module);
+    if (args.memory) report["memory"] = memory_report(module, Module::from_proto(module)->impl().scratch_bytes);
     if (args.placement) report["placement"] = placement_report(module);
   }
   // Fusion happens at -O2 only, so a model is compiled at -O2 for it.

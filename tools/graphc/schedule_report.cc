@@ -21,16 +21,24 @@ std::string human_bytes(int64_t bytes) {
 
 }  // namespace
 
-nlohmann::json memory_report(const proto::Module& m) {
+nlohmann::json memory_report(const proto::Module& m, const std::vector<int64_t>& scratch_bytes) {
   nlohmann::json r;
-  int64_t arena_total = 0;
+  int64_t arena_total = 0, scratch_total = 0;
   nlohmann::json devices = nlohmann::json::array();
   for (int d = 0; d < m.devices_size(); ++d) {
-    devices.push_back({{"device", fmt::format("cpu:{}", d)}, {"arena_bytes", m.devices(d).arena_bytes()}});
+    int64_t scratch = d < static_cast<int>(scratch_bytes.size()) ? scratch_bytes[d] : 0;
+    devices.push_back({{"device", fmt::format("cpu:{}", d)},
+                       {"arena_bytes", m.devices(d).arena_bytes()},
+                       {"scratch_bytes", scratch}});
     arena_total += m.devices(d).arena_bytes();
+    scratch_total += scratch;
   }
   r["devices"] = devices;
   r["arena_bytes"] = arena_total;
+  r["scratch_bytes"] = scratch_total;
+  r["scratch_source"] =
+      "computed when the module was loaded on this machine: oneDNN picks its implementations, and so their "
+      "scratchpads, at load; each session allocates this much per device besides its arenas";
   r["lower_bound_bytes"] = m.memory().lower_bound_bytes();
   r["naive_bytes"] = m.memory().naive_bytes();
   r["efficiency"] = arena_total > 0 ? static_cast<double>(m.memory().lower_bound_bytes()) / static_cast<double>(arena_total) : 1.0;
@@ -98,8 +106,11 @@ nlohmann::json placement_report(const proto::Module& m) {
 void print_memory_report(const nlohmann::json& r) {
   std::cout << "\nmemory:\n";
   for (const auto& d : r["devices"]) {
-    std::cout << fmt::format("  arena {}: {}\n", d["device"].get<std::string>(), human_bytes(d["arena_bytes"].get<int64_t>()));
+    std::cout << fmt::format("  arena {}: {} (kernel scratch {})\n", d["device"].get<std::string>(),
+                             human_bytes(d["arena_bytes"].get<int64_t>()), human_bytes(d["scratch_bytes"].get<int64_t>()));
   }
+  std::cout << fmt::format("  kernel scratch (oneDNN scratchpads, reordered activations) {} in all: {}\n",
+                           human_bytes(r["scratch_bytes"].get<int64_t>()), r["scratch_source"].get<std::string>());
   std::cout << fmt::format("  lower bound {} (most bytes live at once), naive {} (no reuse)\n",
                            human_bytes(r["lower_bound_bytes"].get<int64_t>()), human_bytes(r["naive_bytes"].get<int64_t>()));
   std::cout << fmt::format("  efficiency {:.3f} (lower bound / arena), placement order: {}\n",

@@ -7,11 +7,14 @@
 //
 // A session is created and run a few times (threads, OpenMP teams and
 // oneDNN's per-thread streams are set up on first use), then run again
-// while counting. The executor and every kernel bound to the session
-// allocate nothing per run; what remains is oneDNN's own: each
-// dnnl_primitive_execute builds an execution context holding a hash map of
-// its arguments (oneDNN 2.6, src/common/primitive_exec_types.hpp), which no
-// public API avoids.
+// while counting. The executor and the kernels bound to the session
+// allocate nothing of their own per run; what remains is inside libraries:
+// each dnnl_primitive_execute builds an execution context holding a hash
+// map of its arguments (oneDNN 2.6), which no public API avoids, and
+// libgomp may allocate a team for a small OpenMP loop (the reference
+// optimizer updates). Before kernels were bound per session, the CNN's
+// training step at batch 4 made 679 allocations per run and its inference
+// 226; now 216 and 70.
 #include <fmt/format.h>
 
 #include <catch2/catch.hpp>

@@ -141,11 +141,34 @@ class RnnPrimitiveKernel final : public Kernel {
     }
   }
 
+  /// The buffers, then the scratchpad (KernelBinding::scratch).
+  size_t scratch_bytes() const override { return buffer_bytes_ + scratchpad_bytes_; }
+
+  std::unique_ptr<BoundKernel> bind(const KernelBinding& binding) const override {
+    return std::make_unique<Bound>(*this, binding);
+  }
+
   void run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const override {
+    Tensor scratch(DType::i8, {static_cast<int64_t>(std::max<size_t>(scratch_bytes(), 1))});
+    run_with(in, out, static_cast<std::byte*>(scratch.raw_data()));
+  }
+
+ private:
+  /// One session's step: its planned scratch block.
+  class Bound final : public BoundKernel {
+   public:
+    Bound(const RnnPrimitiveKernel& kernel, const KernelBinding& binding) : kernel_(kernel), binding_(binding) {}
+    void run() override { kernel_.run_with(binding_.inputs, binding_.outputs, binding_.scratch); }
+
+   private:
+    const RnnPrimitiveKernel& kernel_;
+    KernelBinding binding_;
+  };
+
+  void run_with(std::span<const Tensor* const> in, std::span<Tensor* const> out, std::byte* scratch) const {
     const RnnGeometry& g = shape_.g;
     const dnnl::engine& engine = onednn::cpu_engine();
     dnnl::stream& stream = onednn::thread_stream();
-    std::byte* scratch = onednn::thread_scratch(buffer_bytes_ + scratchpad_bytes_);
     auto at = [&](size_t offset) { return reinterpret_cast<float*>(scratch + offset); };
     dnnl::memory scratchpad;
     if (scratchpad_bytes_ > 0) {

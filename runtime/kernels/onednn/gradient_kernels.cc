@@ -5,10 +5,11 @@
 //
 // A backward primitive descriptor is built from a forward one, its hint;
 // both are created once, at load. The convolutions let oneDNN choose the
-// layouts (`format_tag::any`, blocked) of plain activations, reordered into
-// the scratch block per run (dx and dw back out of it), and take
-// channels-last ones as stored (the assign-layout pass keeps them so). The
-// poolings work in their source's layout. Both convolutions sum their
+// layouts (`format_tag::any`, blocked) of their activations, reordered into
+// the scratch block per run (dx and dw back out of it), except that the
+// backward data convolution takes dy and dx as stored when both are
+// channels-last (measured: see backward_data_descs and the weights
+// factory). The poolings work in their source's layout. Both convolutions sum their
 // products in another order than the reference kernels.
 //
 // MaxPoolGrad gets dy and x, but oneDNN's max pooling backward reads which
@@ -54,13 +55,16 @@ void expect_types(const KernelSpec& spec, size_t inputs, const TensorType& outpu
 /// The f32 type of the int list attribute `attr` (a forward input's shape).
 TensorType shape_attr(const KernelSpec& spec, const char* attr) { return {DType::f32, spec.attrs.get_ints(attr)}; }
 
-/// The descriptor a backward convolution gets for an activation of `dims`
-/// stored in `layout`: channels-last as stored (oneDNN 2.6's jit backward
-/// convolutions read it directly, within about 10% of the blocked format
-/// they pick themselves, so no reorder), else `any` (that blocked format,
-/// reordered per run).
-memory::desc activation_desc(const Shape& dims, Layout layout) {
-  return layout == Layout::channels_last ? onednn::stored_desc(dims, layout) : onednn::any_desc(dims);
+/// The descriptors of the backward-data convolution's dx and dy: both
+/// channels-last as stored when both are (oneDNN 2.6's jit backward data
+/// convolution reads them directly as fast as its own blocked format, so no
+/// reorder runs), else `any` for both (the blocked format oneDNN picks; a
+/// mixed pair makes it choose a slow implementation).
+std::pair<memory::desc, memory::desc> backward_data_descs(const KernelSpec& spec, const Shape& dx, const Shape& dy) {
+  if (spec.output_layout(0) == Layout::channels_last && spec.input_layout(0) == Layout::channels_last) {
+    return {onednn::stored_output(spec, 0), onednn::stored_input(spec, 0)};
+  }
+  return {onednn::any_desc(dx), onednn::any_desc(dy)};
 }
 
 /// Conv2D's forward primitive descriptor for x, w (oneDNN's dims, a layout
@@ -82,7 +86,7 @@ dnnl::convolution_forward::primitive_desc conv_forward_hint(const onednn::ConvWi
 
 /// A convolution backward primitive (convolution_backward_data or
 /// _weights: their descriptors take the same operands) for `window`, whose
-/// forward source is `x` and destination `dy` (activation_desc), with the
+/// forward source is `x` and destination `dy` (as stored, or `any`), with the
 /// forward primitive as its hint. `with_bias` (weights only): it also sums
 /// dy into the bias gradient.
 template <class Backward>
@@ -114,9 +118,9 @@ std::unique_ptr<Kernel> make_conv_backprop_input(const KernelSpec& spec) {
   const Shape& w = spec.inputs[1].shape;
   const Shape& dx = spec.outputs[0].shape;
   onednn::ConvWindow window = onednn::conv_window(spec, dx, w);
+  auto [dx_desc, dy_desc] = backward_data_descs(spec, dx, dy);
   auto kernel = std::make_unique<PrimitiveKernel>(conv_backward_desc<dnnl::convolution_backward_data>(
-      "convolution backward data primitive", window, activation_desc(dx, spec.output_layout(0)),
-      activation_desc(dy, spec.input_layout(0))));
+      "convolution backward data primitive", window, dx_desc, dy_desc));
   kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::stored_input(spec, 0));
   kernel->bind_input(DNNL_ARG_WEIGHTS, 1, onednn::stored_desc(window.weights, spec.input_layout(1)),
                      onednn::constant_input(spec, 1));
@@ -134,9 +138,12 @@ std::unique_ptr<Kernel> make_conv_backprop_filter(const KernelSpec& spec) {
   const Shape& dw = spec.outputs[0].shape;
   if (bias && spec.outputs[1].shape != Shape{dy[1]}) onednn::unavailable("db is not [O]");
   onednn::ConvWindow window = onednn::conv_window(spec, x, dw);
+  // In oneDNN's blocked layouts even for channels-last x and dy: its jit
+  // backward weights convolution on channels-last is slower than reordering
+  // (4.1 vs 2.9 ms for the CNN's conv2 at batch 128, reorders included) and
+  // pathological for a 1-channel plain x beside a channels-last dy (85 ms).
   auto kernel = std::make_unique<PrimitiveKernel>(conv_backward_desc<dnnl::convolution_backward_weights>(
-      "convolution backward weights primitive", window, activation_desc(x, spec.input_layout(1)),
-      activation_desc(dy, spec.input_layout(0)), bias));
+      "convolution backward weights primitive", window, onednn::any_desc(x), onednn::any_desc(dy), bias));
   kernel->bind_input(DNNL_ARG_DIFF_DST, 0, onednn::stored_input(spec, 0));
   kernel->bind_input(DNNL_ARG_SRC, 1, onednn::stored_input(spec, 1));
   kernel->bind_output(DNNL_ARG_DIFF_WEIGHTS, 0, onednn::stored_desc(window.weights, spec.output_layout(0)));

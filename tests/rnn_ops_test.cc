@@ -6,8 +6,9 @@
 // by finite differences in gradient_check_test.cc and the kernels against
 // ONNX's test data by the conformance suite.
 //
-// Tolerance of oneDNN against the reference: rtol 1e-4, atol 1e-5 (f32 sums
-// in another order, and oneDNN's own sigmoid and tanh).
+// Tolerance of oneDNN against the reference, forward and backward: rtol
+// 1e-4, atol 1e-5 (f32 sums in another order, and oneDNN's own sigmoid and
+// tanh).
 #include <fmt/format.h>
 
 #include <catch2/catch.hpp>
@@ -101,15 +102,35 @@ std::vector<TensorType> output_types(const RnnGeometry& g) {
   return types;
 }
 
-/// Runs `inputs` on the oneDNN kernel (which must be chosen) and on the
-/// reference kernel, and compares every output.
-void check_onednn(const RnnGeometry& g, const Attrs& attrs, const std::vector<Tensor>& inputs, bool constant_weights) {
-  AttrMap map = attrs_with_defaults(op_of(g.cell), attrs);
-  std::vector<TensorType> outputs = output_types(g);
-  // sequence_lens is always a constant here (oneDNN needs it to be all T).
+/// The gradient op's output types: dX, dW, dR, dB, d_initial_h (, d_initial_c, dP).
+std::vector<TensorType> grad_output_types(const RnnGeometry& g) {
+  std::vector<TensorType> types{f32(g.x()), f32(g.w()), f32(g.r()), f32(g.b()), f32(g.state())};
+  if (g.cell == RnnCell::lstm) {
+    types.push_back(f32(g.state()));
+    types.push_back(f32(g.p()));
+  }
+  return types;
+}
+
+/// The gradient op's inputs: random output gradients, then random_inputs.
+std::vector<Tensor> grad_inputs(const RnnGeometry& g, size_t count, uint32_t seed) {
+  std::vector<Tensor> inputs;
+  for (const TensorType& t : output_types(g)) inputs.push_back(random_tensor(t.shape, seed++, -1.0f, 1.0f));
+  for (Tensor& t : random_inputs(g, count, seed)) inputs.push_back(std::move(t));
+  return inputs;
+}
+
+/// Runs `inputs` of `op` on the oneDNN kernel (which must be chosen) and on
+/// the reference kernel, and compares every output. The
+/// forward op's inputs start at `first`; its sequence_lens is always a
+/// constant (oneDNN needs it to be all T), W, R, B and P are when
+/// `constant_weights`.
+void check_onednn(const std::string& op, const Attrs& attrs, const std::vector<Tensor>& inputs,
+                  const std::vector<TensorType>& outputs, size_t first, bool constant_weights) {
+  AttrMap map = attrs_with_defaults(op, attrs);
   std::vector<size_t> constants;
   for (size_t i : {kRnnW, kRnnR, kRnnB, kRnnSequenceLens, kRnnP}) {
-    if (i < inputs.size() && (constant_weights || i == kRnnSequenceLens)) constants.push_back(i);
+    if (first + i < inputs.size() && (constant_weights || i == kRnnSequenceLens)) constants.push_back(first + i);
   }
   SelectedKernel fast = select_rnn(map, inputs, outputs, constants);
   INFO("fallback reason: " << fast.fallback_reason);
@@ -124,6 +145,22 @@ void check_onednn(const RnnGeometry& g, const Attrs& attrs, const std::vector<Te
     for (size_t i = 0; i < got.size(); ++i) expect_close(got[i], want[i], 1e-4f, 1e-5f, fmt::format("output {}", i));
   }
 }
+
+/// The geometries the oneDNN kernels are checked on.
+struct CheckedGeometry {
+  int64_t T, N, I, H;
+  const char* direction;
+  int64_t layout;
+  size_t inputs;  // how many of X, W, R, B, sequence_lens, initial_h, initial_c, P
+};
+const CheckedGeometry kCheckedGeometries[] = {
+    {5, 3, 4, 8, "forward", 0, 3},        // no bias, zero states
+    {4, 1, 3, 5, "reverse", 0, 4},        // batch 1, odd hidden size, bias
+    {6, 2, 5, 7, "bidirectional", 0, 6},  // initial_h
+    {3, 4, 2, 3, "bidirectional", 1, 8},  // layout 1, every input (peepholes for LSTM)
+    {7, 2, 6, 1, "forward", 0, 7},        // hidden size 1, initial_c
+    {9, 16, 32, 64, "bidirectional", 0, 8},  // large enough for oneDNN's blocked weights
+};
 
 }  // namespace
 
@@ -286,31 +323,34 @@ TEST_CASE("LSTM and GRU reference kernels: sequence lengths, reverse, bidirectio
 }
 
 TEST_CASE("oneDNN LSTM and GRU match the reference", "[rnn][kernels][onednn]") {
-  struct Geometry {
-    int64_t T, N, I, H;
-    const char* direction;
-    int64_t layout;
-    size_t inputs;  // how many of X, W, R, B, sequence_lens, initial_h, initial_c, P
-  };
-  const Geometry geometries[] = {
-      {5, 3, 4, 8, "forward", 0, 3},        // no bias, zero states
-      {4, 1, 3, 5, "reverse", 0, 4},        // batch 1, odd hidden size, bias
-      {6, 2, 5, 7, "bidirectional", 0, 6},  // initial_h
-      {3, 4, 2, 3, "bidirectional", 1, 8},  // layout 1, every input (peepholes for LSTM)
-      {7, 2, 6, 1, "forward", 0, 7},        // hidden size 1, initial_c
-  };
   RnnCell cell = GENERATE(RnnCell::lstm, RnnCell::gru);
   bool lbr = GENERATE(false, true);
   bool constant_weights = GENERATE(false, true);
   if (cell == RnnCell::lstm && lbr) return;  // linear_before_reset is GRU's
-  for (const Geometry& c : geometries) {
+  for (const CheckedGeometry& c : kCheckedGeometries) {
     RnnGeometry g = geometry(cell, c.T, c.N, c.I, c.H, c.direction, c.layout);
     size_t count = std::min(c.inputs, g.max_inputs());
     INFO(fmt::format("{} lbr {} constant {}: T {} N {} I {} H {} {} layout {} with {} inputs", op_of(cell), lbr,
                      constant_weights, c.T, c.N, c.I, c.H, c.direction, c.layout, count));
     Attrs attrs = rnn_attrs(c.direction, c.layout);
     if (cell == RnnCell::gru) attrs["linear_before_reset"] = attr_bool(lbr);
-    check_onednn(g, attrs, random_inputs(g, count, 11), constant_weights);
+    check_onednn(op_of(cell), attrs, random_inputs(g, count, 11), output_types(g), 0, constant_weights);
+  }
+}
+
+TEST_CASE("oneDNN LSTMGrad and GRUGrad match the reference", "[rnn][kernels][onednn]") {
+  RnnCell cell = GENERATE(RnnCell::lstm, RnnCell::gru);
+  bool lbr = GENERATE(false, true);
+  if (cell == RnnCell::lstm && lbr) return;
+  for (const CheckedGeometry& c : kCheckedGeometries) {
+    RnnGeometry g = geometry(cell, c.T, c.N, c.I, c.H, c.direction, c.layout);
+    size_t count = std::min(c.inputs, g.max_inputs());
+    INFO(fmt::format("{}Grad lbr {}: T {} N {} I {} H {} {} layout {} with {} inputs", op_of(cell), lbr, c.T, c.N,
+                     c.I, c.H, c.direction, c.layout, count));
+    Attrs attrs = rnn_attrs(c.direction, c.layout);
+    if (cell == RnnCell::gru) attrs["linear_before_reset"] = attr_bool(lbr);
+    check_onednn(std::string(op_of(cell)) + "Grad", attrs, grad_inputs(g, count, 31), grad_output_types(g),
+                 g.num_outputs(), false);
   }
 }
 
@@ -340,27 +380,32 @@ TEST_CASE("a sequence length outside [0, T] is a run-time error naming the node"
 }
 
 // Not run by default: `graphc_tests "[.rnn_timing]"` prints the oneDNN and
-// reference kernels' times side by side on one LSTM and one GRU.
+// reference kernels' times side by side on one LSTM and one GRU, forward
+// and backward.
 TEST_CASE("LSTM and GRU kernel timings, oneDNN against the reference", "[.rnn_timing]") {
   for (RnnCell cell : {RnnCell::lstm, RnnCell::gru}) {
-    RnnGeometry g = geometry(cell, 32, 16, 64, 128, "bidirectional");
-    std::vector<Tensor> inputs = random_inputs(g, 4, 7);
-    AttrMap attrs = attrs_with_defaults(op_of(cell), rnn_attrs("bidirectional"));
-    std::vector<TensorType> outputs = output_types(g);
-    SelectedKernel fast = select_rnn(attrs, inputs, outputs, {kRnnW, kRnnR, kRnnB});
-    REQUIRE(fast.backend == "onednn");
-    std::vector<TensorType> in_types;
-    for (const Tensor& t : inputs) in_types.push_back(t.type());
-    auto reference = KernelRegistry::reference().create(KernelSpec{attrs, in_types, outputs});
-    auto seconds = [&](const Kernel& k, int iters) {
-      run(k, inputs, outputs);
-      auto start = std::chrono::steady_clock::now();
-      for (int i = 0; i < iters; ++i) run(k, inputs, outputs);
-      return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / iters;
-    };
-    double onednn = seconds(*fast.kernel, 20);
-    double ref = seconds(*reference, 3);
-    WARN(fmt::format("{} T 32 N 16 I 64 H 128 bidirectional: oneDNN {:.3f} ms, reference {:.3f} ms, ratio {:.1f}x",
-                     op_of(cell), onednn * 1e3, ref * 1e3, ref / onednn));
+    for (bool backward : {false, true}) {
+      RnnGeometry g = geometry(cell, 32, 16, 64, 128, "bidirectional");
+      std::string op = std::string(op_of(cell)) + (backward ? "Grad" : "");
+      size_t first = backward ? g.num_outputs() : 0;
+      std::vector<Tensor> inputs = backward ? grad_inputs(g, 4, 7) : random_inputs(g, 4, 7);
+      AttrMap attrs = attrs_with_defaults(op, rnn_attrs("bidirectional"));
+      std::vector<TensorType> outputs = backward ? grad_output_types(g) : output_types(g);
+      SelectedKernel fast = select_rnn(attrs, inputs, outputs, {first + kRnnW, first + kRnnR, first + kRnnB});
+      REQUIRE(fast.backend == "onednn");
+      std::vector<TensorType> in_types;
+      for (const Tensor& t : inputs) in_types.push_back(t.type());
+      auto reference = KernelRegistry::reference().create(KernelSpec{attrs, in_types, outputs});
+      auto seconds = [&](const Kernel& k, int iters) {
+        run(k, inputs, outputs);
+        auto start = std::chrono::steady_clock::now();
+        for (int i = 0; i < iters; ++i) run(k, inputs, outputs);
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / iters;
+      };
+      double onednn = seconds(*fast.kernel, 20);
+      double ref = seconds(*reference, 3);
+      WARN(fmt::format("{} T 32 N 16 I 64 H 128 bidirectional: oneDNN {:.3f} ms, reference {:.3f} ms, ratio {:.1f}x",
+                       op, onednn * 1e3, ref * 1e3, ref / onednn));
+    }
   }
 }

@@ -11,6 +11,7 @@ const KernelRegistry& KernelRegistry::onednn() {
     register_onednn_nn_kernels(r);
     register_onednn_gradient_kernels(r);
     register_onednn_rnn_kernels(r);
+    register_onednn_rnn_grad_kernels(r);
     return r;
   }();
   return registry;

@@ -13,5 +13,6 @@ void register_onednn_linalg_kernels(KernelRegistry& r);       // linalg_kernels.
 void register_onednn_nn_kernels(KernelRegistry& r);           // nn_kernels.cc
 void register_onednn_gradient_kernels(KernelRegistry& r);     // gradient_kernels.cc: backward ops
 void register_onednn_rnn_kernels(KernelRegistry& r);          // rnn_kernels.cc: LSTM, GRU
+void register_onednn_rnn_grad_kernels(KernelRegistry& r);     // rnn_grad_kernels.cc: LSTMGrad, GRUGrad
 
 }  // namespace graphc

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Side-by-side training-step timings of graphc and PyTorch: one SGD-momentum
-# step (forward, backward, update) of the Fashion-MNIST MLP and CNN at batch
-# 128, 2 threads each, alternating graphc and PyTorch for ROUNDS rounds so
-# that machine noise hits both alike. Prints each model's median step time
+# step (forward, backward, update) of the Fashion-MNIST MLP, CNN and row
+# LSTM at batch 128, 2 threads each, alternating graphc and PyTorch for
+# ROUNDS rounds so that machine noise hits both alike. Prints each model's median step time
 # and the ratio graphc ÷ PyTorch (< 1: graphc is faster).
 #
 #   bench/compare_train.sh [GRAPHC_BINARY]      (default build/tools/graphc/graphc)
 #   ROUNDS=5 ITERS=50 bench/compare_train.sh
+#   MODELS=lstm bench/compare_train.sh          (a subset of mlp cnn lstm)
 # Needs Debian's python3-torch and dataset-fashion-mnist.
 set -euo pipefail
 
@@ -24,8 +25,12 @@ trap 'rm -rf "$work"' EXIT
 source "$here/lib.sh"
 
 printf "%-16s %14s %14s %8s\n" workload "graphc ms" "pytorch ms" ratio
-for model in mlp cnn; do
-  if [ "$model" = mlp ]; then shape=128x784; else shape=128x1x28x28; fi
+for model in ${MODELS:-mlp cnn lstm}; do
+  case $model in
+    mlp) shape=128x784 ;;
+    cnn) shape=128x1x28x28 ;;
+    lstm) shape=128x28x28 ;;
+  esac
   "$graphc" compile "$root/examples/fashion_mnist/$model.pbtxt" --train --shape "x=$shape" --shape labels=128 \
     -o "$work/$model.gcm" >/dev/null
   ours=() theirs=()

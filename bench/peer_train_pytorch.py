@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The PyTorch peer of `graphc train` on Fashion-MNIST: the same models as
-examples/fashion_mnist/{mlp,cnn}.pbtxt and the same recipe (SGD lr 0.05,
+examples/fashion_mnist/{mlp,cnn,lstm}.pbtxt and the same recipe (SGD lr 0.05,
 momentum 0.9, batch 128, pixels / 255, a shuffled epoch, the last partial
 batch kept), 2 threads. Prints per-epoch test accuracy and the median time
 of one training step, so accuracy and speed can be compared with graphc's.
@@ -29,6 +29,19 @@ def idx(name: str) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
+class RowLstm(nn.Module):
+    """Each image's 28 rows as a sequence, the LSTM's last hidden state -> 10 logits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(28, 128, batch_first=True)
+        self.dense = nn.Linear(128, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _, (h, _) = self.lstm(x.reshape(x.shape[0], 28, 28))
+        return self.dense(h[-1])
+
+
 def build(model: str) -> nn.Module:
     if model == "mlp":
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(),
@@ -37,7 +50,9 @@ def build(model: str) -> nn.Module:
         return nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                              nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
                              nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))
-    raise SystemExit(f"unknown model {model!r} (mlp or cnn)")
+    if model == "lstm":
+        return RowLstm()
+    raise SystemExit(f"unknown model {model!r} (mlp, cnn or lstm)")
 
 
 def main() -> None:

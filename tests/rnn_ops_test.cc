@@ -1,9 +1,11 @@
 // LSTM and GRU (rnn_ops.cc, reference/rnn_kernels.cc, onednn/rnn_kernels.cc):
 // shape inference and its errors; properties of the reference kernels
 // (sequence lengths, reverse and bidirectional runs, layout 1); the oneDNN
-// kernels against the reference kernels on several geometries; the fallback
-// with a reason for what oneDNN does not serve. The gradients are checked
-// by finite differences in gradient_check_test.cc and the kernels against
+// kernels against the reference kernels on several geometries; both against
+// PyTorch's LSTM and GRU, forward and backward (vectors in tests/data/rnn,
+// written by make_vectors.py there); the fallback with a reason for what
+// oneDNN does not serve. The gradients are also checked by finite
+// differences in gradient_check_test.cc and the forward kernels against
 // ONNX's test data by the conformance suite.
 //
 // Tolerance of oneDNN against the reference, forward and backward: rtol
@@ -16,6 +18,7 @@
 #include <cmath>
 
 #include "compiler/ops/op_schema.h"
+#include "graphc/npy.h"
 #include "op_family_test_util.h"
 #include "runtime/core/rnn_shapes.h"
 #include "runtime/src/kernel_selection.h"
@@ -352,6 +355,57 @@ TEST_CASE("oneDNN LSTMGrad and GRUGrad match the reference", "[rnn][kernels][one
     check_onednn(std::string(op_of(cell)) + "Grad", attrs, grad_inputs(g, count, 31), grad_output_types(g),
                  g.num_outputs(), false);
   }
+}
+
+// PyTorch's GRU is ONNX's with linear_before_reset = 1. PyTorch computed in
+// float64 from the same float32 inputs: rtol 1e-4, atol 1e-5 as above.
+TEST_CASE("LSTM, GRU and their gradients match PyTorch, on the reference and the oneDNN kernels",
+          "[rnn][kernels][onednn]") {
+  RnnCell cell = GENERATE(RnnCell::lstm, RnnCell::gru);
+  bool lstm = cell == RnnCell::lstm;
+  std::string name = lstm ? "lstm" : "gru";
+  auto vector = [&](const std::string& what) {
+    return read_npy(fmt::format("{}/tests/data/rnn/{}_{}.npy", GRAPHC_SOURCE_DIR, name, what));
+  };
+  RnnGeometry g = geometry(cell, 5, 3, 4, 6, "bidirectional");
+  Tensor lengths(DType::i32, {g.batch});
+  std::fill_n(lengths.data<int32_t>(), g.batch, static_cast<int32_t>(g.seq_length));
+  std::vector<Tensor> inputs{vector("x"), vector("w"), vector("r"), vector("b"), lengths, vector("h0")};
+  std::vector<Tensor> grad_inputs{vector("dy"), vector("dyh")};
+  std::vector<Tensor> forward_want{vector("y"), vector("yh")};
+  std::vector<Tensor> grad_want{vector("dx"), vector("dw"), vector("dr"), vector("db"), vector("dh0")};
+  if (lstm) {
+    inputs.push_back(vector("c0"));
+    grad_inputs.push_back(vector("dyc"));
+    forward_want.push_back(vector("yc"));
+    grad_want.push_back(vector("dc0"));
+    grad_want.push_back(Tensor(DType::f32, g.p()));  // no peepholes: dP is zero
+    std::fill_n(grad_want.back().data<float>(), grad_want.back().num_elements(), 0.0f);
+  }
+  for (const Tensor& t : inputs) grad_inputs.push_back(t);
+  Attrs attrs = rnn_attrs("bidirectional");
+  if (!lstm) attrs["linear_before_reset"] = attr_bool(true);
+
+  auto check = [&](const std::string& op, const std::vector<Tensor>& in, const std::vector<Tensor>& want,
+                   size_t first) {
+    AttrMap map = attrs_with_defaults(op, attrs);
+    std::vector<TensorType> in_types, out_types;
+    for (const Tensor& t : in) in_types.push_back(t.type());
+    for (const Tensor& t : want) out_types.push_back(t.type());
+    SelectedKernel fast = select_rnn(map, in, out_types, {first + kRnnSequenceLens});
+    INFO("fallback reason: " << fast.fallback_reason);
+    REQUIRE(fast.backend == "onednn");
+    auto reference = KernelRegistry::reference().create(KernelSpec{map, in_types, out_types});
+    for (const Kernel* kernel : {reference.get(), fast.kernel.get()}) {
+      std::vector<Tensor> got = run(*kernel, in, out_types);
+      for (size_t i = 0; i < got.size(); ++i) {
+        expect_close(got[i], want[i], 1e-4f, 1e-5f,
+                     fmt::format("{} output {} ({})", op, i, kernel == reference.get() ? "reference" : "oneDNN"));
+      }
+    }
+  };
+  check(op_of(cell), inputs, forward_want, 0);
+  check(std::string(op_of(cell)) + "Grad", grad_inputs, grad_want, g.num_outputs());
 }
 
 TEST_CASE("LSTM and GRU fall back to the reference kernel for what oneDNN does not serve", "[rnn][kernels][onednn]") {

@@ -1,5 +1,8 @@
-// Resize: ONNX-style interpolation (nearest, linear, cubic) to fixed sizes.
+// Resize: ONNX-style interpolation (nearest, linear, cubic) to fixed sizes,
+// and its backward op ResizeGrad (the transpose of the same linear map).
 #include <fmt/format.h>
+
+#include <map>
 
 #include "compiler/ops/op_registry.h"
 #include "compiler/ops/shape_fns.h"
@@ -34,24 +37,60 @@ std::vector<TensorType> infer_resize(const InferContext& ctx) {
   return {{x.dtype, Shape(sizes.begin(), sizes.end())}};
 }
 
+/// ResizeGrad: dy must be what Resize gives for an x of `input_shape`.
+std::vector<TensorType> infer_resize_grad(const InferContext& ctx) {
+  ctx.expect_dtype(0, {DType::f32});
+  std::vector<int64_t> dims = ctx.attrs().get_ints("input_shape");
+  for (int64_t d : dims) {
+    if (d < 0) ctx.fail(fmt::format("attribute 'input_shape' = [{}] has a negative dim", fmt::join(dims, ",")));
+  }
+  TensorType x{DType::f32, Shape(dims.begin(), dims.end())};
+  InferContext forward(ctx.attrs(), {x}, {});
+  TensorType y = infer_resize(forward).front();
+  if (ctx.input(0) != y) {
+    ctx.fail(fmt::format("dy has type {}, expected {} (Resize's output for x {})", ctx.input(0).to_string(),
+                         y.to_string(), x.to_string()));
+  }
+  return {x};
+}
+
+/// dx = ResizeGrad(dy) with Resize's attributes and x's shape.
+std::vector<ir::Value*> resize_gradient(GradientContext& g) {
+  std::map<std::string, proto::AttrValue> attrs(g.attrs().values().begin(), g.attrs().values().end());
+  attrs["input_shape"] = attr_ints(g.input(0)->type().shape);
+  return {g.add("ResizeGrad", {g.grad()}, std::move(attrs))};
+}
+
+/// An op with Resize's attributes.
+OpBuilder resize_op(const char* name) {
+  return OpBuilder(name)
+      .attr("sizes", AttrType::ints, "the output shape")
+      .attr("scales", AttrType::floats, attr_floats({}), "per-dim scale for the coordinate transform; [] = sizes/dims")
+      .attr("roi", AttrType::floats, attr_floats({}), "starts then ends (normalised) for tf_crop_and_resize")
+      .attr("mode", AttrType::string, attr_string("nearest"), "\"nearest\", \"linear\" or \"cubic\"")
+      .attr("coordinate_transformation_mode", AttrType::string, attr_string("half_pixel"),
+            "how output coordinates map to input coordinates")
+      .attr("nearest_mode", AttrType::string, attr_string("round_prefer_floor"), "rounding of \"nearest\"")
+      .attr("cubic_coeff_a", AttrType::float_, attr_float(-0.75f), "the cubic kernel's a")
+      .attr("exclude_outside", AttrType::bool_, attr_bool(false), "give taps outside x weight 0 (renormalised)")
+      .attr("extrapolation_value", AttrType::float_, attr_float(0.0f), "tf_crop_and_resize's value outside x");
+}
+
 }  // namespace
 
 void register_resize_ops(OpRegistry& r) {
-  r.add(OpBuilder("Resize")
+  r.add(resize_op("Resize")
             .doc("Interpolates x to `sizes` (ONNX Resize semantics).")
             .input("x")
             .output("y")
-            .attr("sizes", AttrType::ints, "the output shape")
-            .attr("scales", AttrType::floats, attr_floats({}), "per-dim scale for the coordinate transform; [] = sizes/dims")
-            .attr("roi", AttrType::floats, attr_floats({}), "starts then ends (normalised) for tf_crop_and_resize")
-            .attr("mode", AttrType::string, attr_string("nearest"), "\"nearest\", \"linear\" or \"cubic\"")
-            .attr("coordinate_transformation_mode", AttrType::string, attr_string("half_pixel"),
-                  "how output coordinates map to input coordinates")
-            .attr("nearest_mode", AttrType::string, attr_string("round_prefer_floor"), "rounding of \"nearest\"")
-            .attr("cubic_coeff_a", AttrType::float_, attr_float(-0.75f), "the cubic kernel's a")
-            .attr("exclude_outside", AttrType::bool_, attr_bool(false), "give taps outside x weight 0 (renormalised)")
-            .attr("extrapolation_value", AttrType::float_, attr_float(0.0f), "tf_crop_and_resize's value outside x")
-            .infer(infer_resize));
+            .infer(infer_resize)
+            .gradient(resize_gradient));
+  r.add(resize_op("ResizeGrad")
+            .doc("dx of Resize: each dy element added to the x elements its output read, times their weights.")
+            .input("dy")
+            .output("dx")
+            .attr("input_shape", AttrType::ints, "the shape of Resize's x")
+            .infer(infer_resize_grad));
 }
 
 }  // namespace graphc::ops

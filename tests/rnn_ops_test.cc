@@ -189,6 +189,13 @@ TEST_CASE("LSTM and GRU shapes", "[rnn][ops]") {
   CHECK(grads[0].shape == Shape{5, 2, 3});
   CHECK(grads[3].shape == Shape{1, 32});
   CHECK(grads[6].shape == Shape{1, 12});
+  // An output gradient may be a scalar (its value everywhere); another shape is an error.
+  auto scalar_grads = infer_types("GRUGrad", {f32({}), f32({1, 2, 4}), f32({5, 2, 3}), f32({1, 12, 3}),
+                                              f32({1, 12, 4})});
+  CHECK(scalar_grads[0].shape == Shape{5, 2, 3});
+  require_node_error([] { infer_types("GRUGrad", {f32({5, 1, 2, 4}), f32({2, 4}), f32({5, 2, 3}), f32({1, 12, 3}),
+                                                  f32({1, 12, 4})}); },
+                     "input 1 has type f32[2,4], expected f32[1,2,4] (the type of the forward op's output 1) or f32[]");
 }
 
 TEST_CASE("LSTM and GRU shape errors name the node and what is wrong", "[rnn][ops]") {
@@ -355,6 +362,32 @@ TEST_CASE("oneDNN LSTMGrad and GRUGrad match the reference", "[rnn][kernels][one
     check_onednn(std::string(op_of(cell)) + "Grad", attrs, grad_inputs(g, count, 31), grad_output_types(g),
                  g.num_outputs(), false);
   }
+}
+
+TEST_CASE("A scalar output gradient of LSTMGrad and GRUGrad stands for its value everywhere",
+          "[rnn][kernels][onednn]") {
+  RnnCell cell = GENERATE(RnnCell::lstm, RnnCell::gru);
+  RnnGeometry g = geometry(cell, 4, 3, 2, 5, "bidirectional", 1);
+  std::string op = std::string(op_of(cell)) + "Grad";
+  std::vector<Tensor> full = grad_inputs(g, 6, 5);
+  std::vector<Tensor> scalars = full;
+  for (size_t i = 0; i < g.num_outputs(); ++i) {
+    float value = 0.25f * static_cast<float>(i) - 0.3f;
+    std::fill_n(full[i].data<float>(), full[i].num_elements(), value);
+    scalars[i] = Tensor(DType::f32, {});
+    scalars[i].data<float>()[0] = value;
+  }
+  AttrMap attrs = attrs_with_defaults(op, rnn_attrs("bidirectional", 1));
+  std::vector<TensorType> in_types;
+  for (const Tensor& t : full) in_types.push_back(t.type());
+  auto reference = KernelRegistry::reference().create(KernelSpec{attrs, in_types, grad_output_types(g)});
+  std::vector<Tensor> want = run(*reference, full, grad_output_types(g));
+  check_onednn(op, rnn_attrs("bidirectional", 1), scalars, grad_output_types(g), g.num_outputs(), false);
+  std::vector<TensorType> scalar_types;
+  for (const Tensor& t : scalars) scalar_types.push_back(t.type());
+  auto scalar_reference = KernelRegistry::reference().create(KernelSpec{attrs, scalar_types, grad_output_types(g)});
+  std::vector<Tensor> got = run(*scalar_reference, scalars, grad_output_types(g));
+  for (size_t i = 0; i < got.size(); ++i) CHECK(values<float>(got[i]) == values<float>(want[i]));
 }
 
 // PyTorch's GRU is ONNX's with linear_before_reset = 1. PyTorch computed in

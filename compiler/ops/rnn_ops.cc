@@ -55,7 +55,7 @@ ShapeFn infer_rnn(RnnCell cell) {
 }
 
 /// LSTMGrad / GRUGrad: the gradients of the forward outputs (one per
-/// output), then the forward inputs. Outputs: dX, dW, dR, dB, d_initial_h
+/// output, each of the output's shape or a scalar), then the forward inputs. Outputs: dX, dW, dR, dB, d_initial_h
 /// (, d_initial_c, dP for LSTM), whether or not the forward op had B,
 /// initial_h, initial_c or P.
 ShapeFn infer_rnn_grad(RnnCell cell) {
@@ -65,9 +65,9 @@ ShapeFn infer_rnn_grad(RnnCell cell) {
     std::vector<Shape> forward = g.outputs();
     for (size_t i = 0; i < first; ++i) {
       TensorType expected{DType::f32, forward[i]};
-      if (ctx.input(i) != expected) {
-        ctx.fail(fmt::format("input {} has type {}, expected {} (the type of the forward op's output {})", i,
-                             ctx.input(i).to_string(), expected.to_string(), i));
+      if (ctx.input(i).dtype != DType::f32 || !rnn_output_grad_fits(ctx.input(i).shape, forward[i])) {
+        ctx.fail(fmt::format("input {} has type {}, expected {} (the type of the forward op's output {}) or f32[]",
+                             i, ctx.input(i).to_string(), expected.to_string(), i));
       }
     }
     std::vector<Shape> shapes{g.x(), g.w(), g.r(), g.b(), g.state()};
@@ -102,7 +102,7 @@ CostFn rnn_grad_cost(size_t first) {
 }
 
 /// The gradient builder: one LSTMGrad/GRUGrad node gives every input's
-/// gradient (zeros stand in for the gradients of unused outputs).
+/// gradient (a scalar 0 stands in for the gradient of an unused output).
 GradientFn rnn_gradient(RnnCell cell) {
   return [cell](GradientContext& g) {
     const ir::Node& node = g.node();
@@ -110,8 +110,7 @@ GradientFn rnn_gradient(RnnCell cell) {
     std::vector<ir::Value*> inputs;
     for (size_t i = 0; i < outputs; ++i) {
       ir::Value* dy = g.output_grad(i);
-      if (dy == nullptr) dy = g.broadcast_to(g.scalar(0.0f), g.output(i)->type().shape);
-      inputs.push_back(dy);
+      inputs.push_back(dy != nullptr ? dy : g.scalar(0.0f));
     }
     for (ir::Value* v : node.inputs()) inputs.push_back(v);
     std::map<std::string, proto::AttrValue> attrs(g.attrs().values().begin(), g.attrs().values().end());

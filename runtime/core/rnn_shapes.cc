@@ -110,4 +110,10 @@ std::optional<std::string> unsupported_rnn_activations(RnnCell cell, const std::
                      fmt::join(activations, ", "), fmt::join(expected, ", "));
 }
 
+const float* dense_output_grad(const Tensor& grad, int64_t count, std::vector<float>& dense) {
+  if (!grad.shape().empty()) return grad.data<float>();
+  dense.assign(static_cast<size_t>(count), grad.data<float>()[0]);
+  return dense.data();
+}
+
 }  // namespace graphc

@@ -12,6 +12,11 @@
 // D = 2 for "bidirectional", else 1.
 // Outputs: Y [T, D, N, H] (layout 1: [N, T, D, H]), Y_h like initial_h, and
 // for LSTM Y_c like initial_c.
+//
+// LSTMGrad/GRUGrad take the gradients of those outputs first, each either
+// of the output's shape or an f32 scalar standing for its value everywhere
+// (the gradient builder passes 0 for an output no gradient flows into, so
+// no zero tensor of Y's size is built).
 #pragma once
 
 #include <cstdint>
@@ -67,6 +72,14 @@ struct RnnGeometry {
     return (layout == 0 ? (t * directions + d) * batch + n : (n * seq_length + t) * directions + d) * hidden;
   }
 };
+
+/// Whether `given` may be the shape of the gradient of a forward output of
+/// shape `output`: the same, or a scalar.
+inline bool rnn_output_grad_fits(const Shape& given, const Shape& output) { return given.empty() || given == output; }
+
+/// An output gradient as `count` dense values: its own data, or `dense`
+/// filled with its value when it is a scalar.
+const float* dense_output_grad(const Tensor& grad, int64_t count, std::vector<float>& dense);
 
 /// The name of input `index` ("X", "W", ..., "P").
 const char* rnn_input_name(size_t index);

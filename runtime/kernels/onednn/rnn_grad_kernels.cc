@@ -129,7 +129,9 @@ class RnnGradPrimitiveKernel final : public RnnScratchKernel {
     const RnnGeometry& g = shape.g;
     std::vector<Shape> forward = g.outputs();
     for (size_t i = 0; i < first; ++i) {
-      if (spec.inputs[i] != TensorType{DType::f32, forward[i]}) unavailable("unexpected output gradient type");
+      if (spec.inputs[i].dtype != DType::f32 || !rnn_output_grad_fits(spec.inputs[i].shape, forward[i])) {
+        unavailable("unexpected output gradient type");
+      }
     }
     std::vector<Shape> grads{g.x(), g.w(), g.r(), g.b(), g.state()};
     if (cell == RnnCell::lstm) {
@@ -268,11 +270,15 @@ class RnnGradPrimitiveKernel final : public RnnScratchKernel {
       // Backward, from this direction's output gradients.
       float* diff_dst = at(kDiffDstLayer);
       const float* dy = in[0]->data<float>();
-      for (int64_t t = 0; t < T; ++t) {
-        for (int64_t n = 0; n < N; ++n) std::copy_n(dy + g.y_at(t, d, n), h, diff_dst + (t * N + n) * H);
+      if (in[0]->shape().empty()) {
+        std::fill_n(diff_dst, T * N * H, dy[0]);
+      } else {
+        for (int64_t t = 0; t < T; ++t) {
+          for (int64_t n = 0; n < N; ++n) std::copy_n(dy + g.y_at(t, d, n), h, diff_dst + (t * N + n) * H);
+        }
       }
-      gather_state(g, d, in[1]->data<float>(), at(kDiffDstIter));
-      if (lstm) gather_state(g, d, in[2]->data<float>(), at(kDiffDstIterC));
+      gather_output_grad_state(g, d, *in[1], at(kDiffDstIter));
+      if (lstm) gather_output_grad_state(g, d, *in[2], at(kDiffDstIterC));
       args[DNNL_ARG_WEIGHTS_LAYER] = reordered_weights(stream, scratchpad, dir.backward_layer_reorder,
                                                        m_.layer_plain, dir.backward_layer, at(kLayerPlain),
                                                        at(kBackwardLayer));
@@ -320,6 +326,15 @@ class RnnGradPrimitiveKernel final : public RnnScratchKernel {
         std::copy_n(at(kDiffSrcIter) + n * H, h, out[4]->data<float>() + g.state_at(d, n));
         if (lstm) std::copy_n(at(kDiffSrcIterC) + n * H, h, out[5]->data<float>() + g.state_at(d, n));
       }
+    }
+  }
+
+  /// Direction d's rows of a state's gradient (or its scalar value) as [N, H].
+  static void gather_output_grad_state(const RnnGeometry& g, int64_t d, const Tensor& grad, float* to) {
+    if (grad.shape().empty()) {
+      std::fill_n(to, g.batch * g.hidden, grad.data<float>()[0]);
+    } else {
+      gather_state(g, d, grad.data<float>(), to);
     }
   }
 

@@ -431,7 +431,9 @@ class RnnGradKernel final : public Kernel {
     std::vector<Shape> forward = g.outputs();
     for (size_t i = 0; i < forward.size(); ++i) {
       expect_input_dtype(spec, i, {DType::f32});
-      expect_input_shape(spec, i, forward[i], "the forward output's shape");
+      if (!rnn_output_grad_fits(spec.inputs[i].shape, forward[i])) {
+        expect_input_shape(spec, i, forward[i], "the forward output's shape or a scalar");
+      }
     }
     std::vector<Shape> grads{g.x(), g.w(), g.r(), g.b(), g.state()};
     if (cell == RnnCell::lstm) {
@@ -449,9 +451,10 @@ class RnnGradKernel final : public Kernel {
     RnnGradients grads{out[0]->data<float>(), out[1]->data<float>(), out[2]->data<float>(), out[3]->data<float>(),
                        out[4]->data<float>(), lstm ? out[5]->data<float>() : nullptr,
                        lstm ? out[6]->data<float>() : nullptr};
-    const float* dy = in[0]->data<float>();
-    const float* dy_h = in[1]->data<float>();
-    const float* dy_c = lstm ? in[2]->data<float>() : nullptr;
+    std::vector<float> dense_y, dense_h, dense_c;
+    const float* dy = dense_output_grad(*in[0], num_elements(g.y()), dense_y);
+    const float* dy_h = dense_output_grad(*in[1], num_elements(g.state()), dense_h);
+    const float* dy_c = lstm ? dense_output_grad(*in[2], num_elements(g.state()), dense_c) : nullptr;
     const int64_t H = g.hidden, GH = g.gates() * H;
     auto h = static_cast<size_t>(H);
     std::vector<float> dh(h), dc(h), dh_prev(h), dc_prev(h), da(static_cast<size_t>(GH));

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "runtime/core/shape_rules.h"
+#include "runtime/kernels/onednn/prepared_calls.h"
 
 namespace graphc::onednn {
 
@@ -176,74 +177,33 @@ void PrimitiveKernel::bind_buffer(int arg, size_t buffer) {
 
 namespace {
 
-/// A PrimitiveKernel bound to one session's step: oneDNN memory objects over
-/// the step's tensors and scratch block, and each call's argument list in
-/// the C API's form, built once; run() executes the calls in order.
+/// A PrimitiveKernel bound to one session's step: its calls over the step's
+/// tensors and scratch block, run in order.
 class BoundPrimitives final : public BoundKernel {
  public:
-  /// A memory object over a session tensor, and the data pointer it holds.
-  struct Handle {
-    dnnl::memory memory;
-    const Tensor* tensor;
-    void* data;
-  };
-  /// One primitive (or reorder) execution.
-  struct Call {
-    dnnl_primitive_t primitive;
-    std::vector<dnnl_exec_arg_t> args;
-  };
+  explicit BoundPrimitives(dnnl::memory scratchpad) : calls(std::move(scratchpad)) {}
 
   void run() override {
-    // A caller may have given a session input new storage since the last run.
-    for (Handle& h : handles) {
-      void* data = const_cast<void*>(h.tensor->raw_data());
-      if (data == h.data) continue;
-      h.memory.set_data_handle(data);
-      h.data = data;
-    }
-    // dnnl::primitive::execute would build its argument vector from a map
-    // on every call; the C API takes the prepared one.
-    dnnl::stream& stream = thread_stream();
-    for (const Call& c : calls) {
-      dnnl_status_t status = dnnl_primitive_execute(c.primitive, stream.get(), static_cast<int>(c.args.size()),
-                                                    c.args.data());
-      if (status != dnnl_success) throw dnnl::error(status, "could not execute a oneDNN primitive");
-    }
-    stream.wait();
+    calls.follow_tensors();  // a caller may have given a session input new storage
+    calls.execute_all();
   }
 
-  std::vector<Handle> handles;
-  std::vector<dnnl::memory> memories;  // every memory object a call reads or writes
-  std::vector<Call> calls;             // in the order they run
+  PreparedCalls calls;
 };
 
 }  // namespace
 
 std::unique_ptr<BoundKernel> PrimitiveKernel::bind(const KernelBinding& binding) const {
   const dnnl::engine& engine = cpu_engine();
-  auto bound = std::make_unique<BoundPrimitives>();
   std::byte* scratch = binding.scratch;
-  auto over_tensor = [&](const dnnl::memory::desc& desc, const Tensor* tensor) {
-    void* data = const_cast<void*>(tensor->raw_data());  // primitives never write their sources
-    dnnl::memory memory(desc, engine, data);
-    bound->handles.push_back({memory, tensor, data});
-    return memory;
-  };
   auto in_scratch = [&](const dnnl::memory::desc& desc, size_t offset) {
     return dnnl::memory(desc, engine, scratch + offset);
   };
   dnnl::memory scratchpad;
   if (scratchpad_bytes_ > 0) scratchpad = in_scratch(bytes_desc(scratchpad_bytes_), buffer_bytes_);
-  using Args = std::vector<std::pair<int, dnnl::memory>>;
-  auto call = [&](const dnnl::primitive& primitive, Args args) {
-    if (scratchpad) args.emplace_back(DNNL_ARG_SCRATCHPAD, scratchpad);
-    BoundPrimitives::Call& c = bound->calls.emplace_back();
-    c.primitive = primitive.get();
-    for (const auto& [arg, memory] : args) {
-      c.args.push_back({arg, memory.get()});
-      bound->memories.push_back(memory);
-    }
-  };
+  auto bound = std::make_unique<BoundPrimitives>(scratchpad);
+  PreparedCalls& calls = bound->calls;
+  using Args = PreparedCalls::Args;
 
   for (const Stage& stage : stages_) {
     Args args;
@@ -252,15 +212,17 @@ std::unique_ptr<BoundKernel> PrimitiveKernel::bind(const KernelBinding& binding)
         args.emplace_back(b.arg, dnnl::memory(b.wanted, engine, b.prepared.get()));
       } else if (b.reorder) {
         dnnl::memory wanted = in_scratch(b.wanted, b.scratch_offset);
-        call(*b.reorder, {{DNNL_ARG_FROM, over_tensor(b.stored, binding.inputs[b.index])}, {DNNL_ARG_TO, wanted}});
+        calls.add(*b.reorder,
+                  {{DNNL_ARG_FROM, calls.over_tensor(b.stored, binding.inputs[b.index])}, {DNNL_ARG_TO, wanted}});
         args.emplace_back(b.arg, wanted);
       } else {
-        args.emplace_back(b.arg, over_tensor(b.stored, binding.inputs[b.index]));
+        args.emplace_back(b.arg, calls.over_tensor(b.stored, binding.inputs[b.index]));
       }
     }
     std::vector<dnnl::memory> written;  // per output binding, what the primitive writes
     for (const Binding& b : stage.outputs) {
-      written.push_back(b.reorder ? in_scratch(b.wanted, b.scratch_offset) : over_tensor(b.wanted, binding.outputs[b.index]));
+      written.push_back(b.reorder ? in_scratch(b.wanted, b.scratch_offset)
+                                  : calls.over_tensor(b.wanted, binding.outputs[b.index]));
       args.emplace_back(b.arg, written.back());
     }
     for (auto [arg, index] : stage.buffers) {
@@ -270,13 +232,15 @@ std::unique_ptr<BoundKernel> PrimitiveKernel::bind(const KernelBinding& binding)
     if (const auto& a = stage.accumulator) {
       auto dst = std::find_if(args.begin(), args.end(), [](const auto& arg) { return arg.first == DNNL_ARG_DST; });
       if (dst == args.end()) throw std::logic_error("PrimitiveKernel: an accumulator without a bound destination");
-      call(a->copy, {{DNNL_ARG_FROM, over_tensor(a->stored, binding.inputs[a->index])}, {DNNL_ARG_TO, dst->second}});
+      calls.add(a->copy,
+                {{DNNL_ARG_FROM, calls.over_tensor(a->stored, binding.inputs[a->index])}, {DNNL_ARG_TO, dst->second}});
     }
-    call(stage.primitive, std::move(args));
+    calls.add(stage.primitive, std::move(args));
     for (size_t i = 0; i < stage.outputs.size(); ++i) {
       const Binding& b = stage.outputs[i];
       if (!b.reorder) continue;
-      call(*b.reorder, {{DNNL_ARG_FROM, written[i]}, {DNNL_ARG_TO, over_tensor(b.stored, binding.outputs[b.index])}});
+      calls.add(*b.reorder,
+                {{DNNL_ARG_FROM, written[i]}, {DNNL_ARG_TO, calls.over_tensor(b.stored, binding.outputs[b.index])}});
     }
   }
   return bound;

@@ -19,14 +19,15 @@
 // scratch block: the recomputed forward results, the workspace, the
 // gathered gradients, the parameters arranged and reordered for each
 // primitive (the weights are variables in training, so they are arranged
-// per run), the parameter gradients, and the shared scratchpad.
+// per run), the parameter gradients, and the shared scratchpad. The calls
+// are set up once per session (Bound).
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <optional>
-#include <unordered_map>
 
 #include "runtime/kernels/onednn/onednn_kernels.h"
+#include "runtime/kernels/onednn/prepared_calls.h"
 #include "runtime/kernels/onednn/primitive_kernel.h"
 #include "runtime/kernels/onednn/rnn_primitives.h"
 
@@ -74,7 +75,7 @@ struct WeightsLayout {
   std::optional<dnnl::reorder> reorder;  // when wanted is not plain
 };
 
-class RnnGradPrimitiveKernel final : public RnnScratchKernel {
+class RnnGradPrimitiveKernel final : public RnnScratchKernel<RnnGradPrimitiveKernel> {
  public:
   RnnGradPrimitiveKernel(const KernelSpec& spec, RnnCell cell)
       : first_(cell == RnnCell::lstm ? 3 : 2),
@@ -114,6 +115,8 @@ class RnnGradPrimitiveKernel final : public RnnScratchKernel {
   }
 
  private:
+  friend class RnnScratchKernel<RnnGradPrimitiveKernel>;
+
   /// One direction's primitives and the layouts they chose.
   struct Direction {
     dnnl::primitive forward, backward;
@@ -213,121 +216,160 @@ class RnnGradPrimitiveKernel final : public RnnScratchKernel {
         typename Forward::primitive_desc(forward.get()));
   }
 
-  void run_with(std::span<const Tensor* const> in, std::span<Tensor* const> out,
-                std::byte* scratch) const override {
-    const RnnGeometry& g = shape_.g;
-    const bool lstm = g.cell == RnnCell::lstm;
-    const dnnl::engine& engine = cpu_engine();
-    dnnl::stream& stream = thread_stream();
-    auto at = [&](Buffer b) { return reinterpret_cast<float*>(scratch + offsets_[b]); };
-    auto forward_input = [&](size_t index) { return optional_input(in, first_ + index); };
-    memory scratchpad = scratch_.scratchpad(scratch);
-    const int64_t N = g.batch, H = g.hidden, T = g.seq_length, I = g.input_size;
-    auto h = static_cast<size_t>(H);
+  /// One session's step: each direction's calls (the weights reordered for
+  /// the forward primitive, the forward primitive, the weights reordered for
+  /// the backward one, the backward primitive, its weight gradients
+  /// reordered to plain) over the step's scratch block and X, set up once.
+  class Bound final : public BoundKernel {
+   public:
+    Bound(const RnnGradPrimitiveKernel& kernel, const KernelBinding& binding)
+        : k_(kernel), binding_(binding), calls_(kernel.scratch_.scratchpad(binding.scratch)) {
+      const RnnGeometry& g = k_.shape_.g;
+      const RnnDescs& m = k_.m_;
+      auto in_scratch = [&](const memory::desc& desc, Buffer b) {
+        return memory(desc, cpu_engine(), binding.scratch + k_.offsets_[b]);
+      };
+      memory x = g.layout == 1 ? in_scratch(m.src_layer, kXTnc)
+                               : calls_.over_tensor(m.src_layer, binding.inputs[k_.first_ + kRnnX]);
+      for (const Direction& dir : k_.directions_) {
+        // The arguments both primitives take.
+        PreparedCalls::Args shared{{DNNL_ARG_SRC_LAYER, x},
+                                   {DNNL_ARG_SRC_ITER, in_scratch(m.state, kSrcIter)},
+                                   {DNNL_ARG_BIAS, in_scratch(m.bias, kBias)},
+                                   {DNNL_ARG_DST_LAYER, in_scratch(m.dst_layer, kDstLayer)},
+                                   {DNNL_ARG_DST_ITER, in_scratch(m.state, kDstIter)},
+                                   {DNNL_ARG_WORKSPACE, in_scratch(dir.workspace, kWorkspace)}};
+        if (g.cell == RnnCell::lstm) {
+          shared.emplace_back(DNNL_ARG_SRC_ITER_C, in_scratch(m.state, kSrcIterC));
+          shared.emplace_back(DNNL_ARG_DST_ITER_C, in_scratch(m.state, kDstIterC));
+        }
+        if (k_.has_peephole_) shared.emplace_back(DNNL_ARG_WEIGHTS_PEEPHOLE, in_scratch(m.peephole, kPeephole));
+        // The arranged weights as `wanted`: reordered into buffer `to` first when they differ.
+        auto weights = [&](const memory::desc& plain, Buffer from, const memory::desc& wanted,
+                           const std::optional<dnnl::reorder>& reorder, Buffer to) {
+          if (!reorder) return in_scratch(plain, from);
+          memory reordered = in_scratch(wanted, to);
+          calls_.add(*reorder, {{DNNL_ARG_FROM, in_scratch(plain, from)}, {DNNL_ARG_TO, reordered}});
+          return reordered;
+        };
 
-    for (Tensor* t : out) std::fill_n(t->data<float>(), t->num_elements(), 0.0f);
-    const float* x = forward_input(kRnnX);
-    if (g.layout == 1) {
-      x_to_tnc(g, x, at(kXTnc));
-      x = at(kXTnc);
-    }
-    float* dx = out[0]->data<float>();
-    float* dp = lstm && has_peephole_ ? out[6]->data<float>() : nullptr;
-    ArrangedParameters arranged{at(kLayerPlain), at(kIterPlain), at(kBias), has_peephole_ ? at(kPeephole) : nullptr};
-    ArrangedParameters diff_plain{at(kDiffLayerPlain), at(kDiffIterPlain), at(kDiffBias),
-                                  has_peephole_ ? at(kDiffPeephole) : nullptr};
+        PreparedCalls::Args forward = shared;
+        forward.emplace_back(DNNL_ARG_WEIGHTS_LAYER, weights(m.layer_plain, kLayerPlain, dir.forward_layer,
+                                                             dir.forward_layer_reorder, kForwardLayer));
+        forward.emplace_back(DNNL_ARG_WEIGHTS_ITER, weights(m.iter_plain, kIterPlain, dir.forward_iter,
+                                                            dir.forward_iter_reorder, kForwardIter));
+        calls_.add(dir.forward, std::move(forward));
 
-    for (int64_t d = 0; d < g.directions; ++d) {
-      const Direction& dir = directions_[static_cast<size_t>(d)];
-      arrange_parameters(shape_, d, forward_input(kRnnW), forward_input(kRnnR), forward_input(kRnnB),
-                         forward_input(kRnnP), arranged);
-      gather_state(g, d, forward_input(kRnnInitialH), at(kSrcIter));
-      if (lstm) gather_state(g, d, forward_input(kRnnInitialC), at(kSrcIterC));
-
-      // The arguments both primitives share.
-      std::unordered_map<int, memory> args;
-      if (scratchpad) args.emplace(DNNL_ARG_SCRATCHPAD, scratchpad);
-      auto bind = [&](int arg, const memory::desc& desc, float* data) { args[arg] = memory(desc, engine, data); };
-      bind(DNNL_ARG_SRC_LAYER, m_.src_layer, const_cast<float*>(x));
-      bind(DNNL_ARG_SRC_ITER, m_.state, at(kSrcIter));
-      bind(DNNL_ARG_BIAS, m_.bias, at(kBias));
-      bind(DNNL_ARG_DST_LAYER, m_.dst_layer, at(kDstLayer));
-      bind(DNNL_ARG_DST_ITER, m_.state, at(kDstIter));
-      bind(DNNL_ARG_WORKSPACE, dir.workspace, at(kWorkspace));
-      if (lstm) {
-        bind(DNNL_ARG_SRC_ITER_C, m_.state, at(kSrcIterC));
-        bind(DNNL_ARG_DST_ITER_C, m_.state, at(kDstIterC));
+        PreparedCalls::Args backward = std::move(shared);
+        backward.emplace_back(DNNL_ARG_WEIGHTS_LAYER, weights(m.layer_plain, kLayerPlain, dir.backward_layer,
+                                                              dir.backward_layer_reorder, kBackwardLayer));
+        backward.emplace_back(DNNL_ARG_WEIGHTS_ITER, weights(m.iter_plain, kIterPlain, dir.backward_iter,
+                                                             dir.backward_iter_reorder, kBackwardIter));
+        memory diff_layer = in_scratch(dir.diff_layer, k_.diff_layer_buffer(dir));
+        memory diff_iter = in_scratch(dir.diff_iter, k_.diff_iter_buffer(dir));
+        PreparedCalls::Args diffs{{DNNL_ARG_DIFF_DST_LAYER, in_scratch(m.dst_layer, kDiffDstLayer)},
+                                  {DNNL_ARG_DIFF_DST_ITER, in_scratch(m.state, kDiffDstIter)},
+                                  {DNNL_ARG_DIFF_SRC_LAYER, in_scratch(m.src_layer, kDiffSrcLayer)},
+                                  {DNNL_ARG_DIFF_SRC_ITER, in_scratch(m.state, kDiffSrcIter)},
+                                  {DNNL_ARG_DIFF_WEIGHTS_LAYER, diff_layer},
+                                  {DNNL_ARG_DIFF_WEIGHTS_ITER, diff_iter},
+                                  {DNNL_ARG_DIFF_BIAS, in_scratch(m.bias, kDiffBias)}};
+        if (g.cell == RnnCell::lstm) {
+          diffs.emplace_back(DNNL_ARG_DIFF_DST_ITER_C, in_scratch(m.state, kDiffDstIterC));
+          diffs.emplace_back(DNNL_ARG_DIFF_SRC_ITER_C, in_scratch(m.state, kDiffSrcIterC));
+        }
+        if (k_.has_peephole_) diffs.emplace_back(DNNL_ARG_DIFF_WEIGHTS_PEEPHOLE, in_scratch(m.peephole, kDiffPeephole));
+        backward.insert(backward.end(), diffs.begin(), diffs.end());
+        calls_.add(dir.backward, std::move(backward));
+        if (dir.diff_layer_reorder) {
+          calls_.add(*dir.diff_layer_reorder,
+                     {{DNNL_ARG_FROM, diff_layer}, {DNNL_ARG_TO, in_scratch(m.layer_plain, kDiffLayerPlain)}});
+        }
+        if (dir.diff_iter_reorder) {
+          calls_.add(*dir.diff_iter_reorder,
+                     {{DNNL_ARG_FROM, diff_iter}, {DNNL_ARG_TO, in_scratch(m.iter_plain, kDiffIterPlain)}});
+        }
+        ends_.push_back(calls_.size());
       }
-      if (has_peephole_) bind(DNNL_ARG_WEIGHTS_PEEPHOLE, m_.peephole, at(kPeephole));
+    }
 
-      // Forward (training): Y, the final states and the workspace.
-      args[DNNL_ARG_WEIGHTS_LAYER] = reordered_weights(stream, scratchpad, dir.forward_layer_reorder, m_.layer_plain,
-                                                       dir.forward_layer, at(kLayerPlain), at(kForwardLayer));
-      args[DNNL_ARG_WEIGHTS_ITER] = reordered_weights(stream, scratchpad, dir.forward_iter_reorder, m_.iter_plain,
-                                                      dir.forward_iter, at(kIterPlain), at(kForwardIter));
-      dir.forward.execute(stream, args);
+    void run() override {
+      const RnnGeometry& g = k_.shape_.g;
+      const bool lstm = g.cell == RnnCell::lstm;
+      std::span<const Tensor* const> in = binding_.inputs;
+      std::span<Tensor* const> out = binding_.outputs;
+      auto at = [&](Buffer b) { return reinterpret_cast<float*>(binding_.scratch + k_.offsets_[b]); };
+      auto forward_input = [&](size_t index) { return optional_input(in, k_.first_ + index); };
+      const int64_t N = g.batch, H = g.hidden, T = g.seq_length, I = g.input_size;
+      auto h = static_cast<size_t>(H);
 
-      // Backward, from this direction's output gradients.
-      float* diff_dst = at(kDiffDstLayer);
-      const float* dy = in[0]->data<float>();
-      if (in[0]->shape().empty()) {
-        std::fill_n(diff_dst, T * N * H, dy[0]);
-      } else {
+      calls_.follow_tensors();  // a caller may have given X new storage
+      for (Tensor* t : out) std::fill_n(t->data<float>(), t->num_elements(), 0.0f);
+      if (g.layout == 1) x_to_tnc(g, forward_input(kRnnX), at(kXTnc));
+      float* dx = out[0]->data<float>();
+      float* dp = lstm && k_.has_peephole_ ? out[6]->data<float>() : nullptr;
+      ArrangedParameters arranged{at(kLayerPlain), at(kIterPlain), at(kBias),
+                                  k_.has_peephole_ ? at(kPeephole) : nullptr};
+      ArrangedParameters diff_plain{at(kDiffLayerPlain), at(kDiffIterPlain), at(kDiffBias),
+                                    k_.has_peephole_ ? at(kDiffPeephole) : nullptr};
+      size_t begin = 0;
+      for (int64_t d = 0; d < g.directions; ++d) {
+        const Direction& dir = k_.directions_[static_cast<size_t>(d)];
+        arrange_parameters(k_.shape_, d, forward_input(kRnnW), forward_input(kRnnR), forward_input(kRnnB),
+                           forward_input(kRnnP), arranged);
+        gather_state(g, d, forward_input(kRnnInitialH), at(kSrcIter));
+        if (lstm) gather_state(g, d, forward_input(kRnnInitialC), at(kSrcIterC));
+        // This direction's output gradients.
+        float* diff_dst = at(kDiffDstLayer);
+        const float* dy = in[0]->data<float>();
+        if (in[0]->shape().empty()) {
+          std::fill_n(diff_dst, T * N * H, dy[0]);
+        } else {
+          for (int64_t t = 0; t < T; ++t) {
+            for (int64_t n = 0; n < N; ++n) std::copy_n(dy + g.y_at(t, d, n), h, diff_dst + (t * N + n) * H);
+          }
+        }
+        gather_output_grad_state(g, d, *in[1], at(kDiffDstIter));
+        if (lstm) gather_output_grad_state(g, d, *in[2], at(kDiffDstIterC));
+        // oneDNN accumulates into the parameters' gradients.
+        std::memset(at(k_.diff_layer_buffer(dir)), 0, dir.diff_layer.get_size());
+        std::memset(at(k_.diff_iter_buffer(dir)), 0, dir.diff_iter.get_size());
+        std::memset(diff_plain.bias, 0, k_.m_.bias.get_size());
+        if (k_.has_peephole_) std::memset(diff_plain.peephole, 0, k_.m_.peephole.get_size());
+
+        size_t end = ends_[static_cast<size_t>(d)];
+        calls_.execute(begin, end);
+        thread_stream().wait();
+        begin = end;
+
+        scatter_parameter_gradients(k_.shape_, d, diff_plain, out[1]->data<float>(), out[2]->data<float>(),
+                                    out[3]->data<float>(), dp);
+        const float* diff_src = at(kDiffSrcLayer);
         for (int64_t t = 0; t < T; ++t) {
-          for (int64_t n = 0; n < N; ++n) std::copy_n(dy + g.y_at(t, d, n), h, diff_dst + (t * N + n) * H);
+          for (int64_t n = 0; n < N; ++n) {
+            const float* row = diff_src + (t * N + n) * I;
+            float* to = dx + g.x_at(t, n);
+            for (int64_t i = 0; i < I; ++i) to[i] += row[i];
+          }
         }
-      }
-      gather_output_grad_state(g, d, *in[1], at(kDiffDstIter));
-      if (lstm) gather_output_grad_state(g, d, *in[2], at(kDiffDstIterC));
-      args[DNNL_ARG_WEIGHTS_LAYER] = reordered_weights(stream, scratchpad, dir.backward_layer_reorder,
-                                                       m_.layer_plain, dir.backward_layer, at(kLayerPlain),
-                                                       at(kBackwardLayer));
-      args[DNNL_ARG_WEIGHTS_ITER] = reordered_weights(stream, scratchpad, dir.backward_iter_reorder, m_.iter_plain,
-                                                      dir.backward_iter, at(kIterPlain), at(kBackwardIter));
-      bind(DNNL_ARG_DIFF_DST_LAYER, m_.dst_layer, diff_dst);
-      bind(DNNL_ARG_DIFF_DST_ITER, m_.state, at(kDiffDstIter));
-      bind(DNNL_ARG_DIFF_SRC_LAYER, m_.src_layer, at(kDiffSrcLayer));
-      bind(DNNL_ARG_DIFF_SRC_ITER, m_.state, at(kDiffSrcIter));
-      // oneDNN accumulates into the parameters' gradients.
-      float* diff_layer = dir.diff_layer_reorder ? at(kDiffLayer) : diff_plain.weights_layer;
-      float* diff_iter = dir.diff_iter_reorder ? at(kDiffIter) : diff_plain.weights_iter;
-      std::memset(diff_layer, 0, dir.diff_layer.get_size());
-      std::memset(diff_iter, 0, dir.diff_iter.get_size());
-      std::memset(diff_plain.bias, 0, m_.bias.get_size());
-      bind(DNNL_ARG_DIFF_WEIGHTS_LAYER, dir.diff_layer, diff_layer);
-      bind(DNNL_ARG_DIFF_WEIGHTS_ITER, dir.diff_iter, diff_iter);
-      bind(DNNL_ARG_DIFF_BIAS, m_.bias, diff_plain.bias);
-      if (lstm) {
-        bind(DNNL_ARG_DIFF_DST_ITER_C, m_.state, at(kDiffDstIterC));
-        bind(DNNL_ARG_DIFF_SRC_ITER_C, m_.state, at(kDiffSrcIterC));
-      }
-      if (has_peephole_) {
-        std::memset(diff_plain.peephole, 0, m_.peephole.get_size());
-        bind(DNNL_ARG_DIFF_WEIGHTS_PEEPHOLE, m_.peephole, diff_plain.peephole);
-      }
-      dir.backward.execute(stream, args);
-      to_plain(stream, scratchpad, dir.diff_layer_reorder, dir.diff_layer, m_.layer_plain, diff_layer,
-               diff_plain.weights_layer);
-      to_plain(stream, scratchpad, dir.diff_iter_reorder, dir.diff_iter, m_.iter_plain, diff_iter,
-               diff_plain.weights_iter);
-      stream.wait();
-
-      scatter_parameter_gradients(shape_, d, diff_plain, out[1]->data<float>(), out[2]->data<float>(),
-                                  out[3]->data<float>(), dp);
-      const float* diff_src = at(kDiffSrcLayer);
-      for (int64_t t = 0; t < T; ++t) {
         for (int64_t n = 0; n < N; ++n) {
-          const float* row = diff_src + (t * N + n) * I;
-          float* to = dx + g.x_at(t, n);
-          for (int64_t i = 0; i < I; ++i) to[i] += row[i];
+          std::copy_n(at(kDiffSrcIter) + n * H, h, out[4]->data<float>() + g.state_at(d, n));
+          if (lstm) std::copy_n(at(kDiffSrcIterC) + n * H, h, out[5]->data<float>() + g.state_at(d, n));
         }
-      }
-      for (int64_t n = 0; n < N; ++n) {
-        std::copy_n(at(kDiffSrcIter) + n * H, h, out[4]->data<float>() + g.state_at(d, n));
-        if (lstm) std::copy_n(at(kDiffSrcIterC) + n * H, h, out[5]->data<float>() + g.state_at(d, n));
       }
     }
-  }
+
+   private:
+    const RnnGradPrimitiveKernel& k_;
+    KernelBinding binding_;
+    PreparedCalls calls_;
+    std::vector<size_t> ends_;  // per direction, the end of its calls
+  };
+
+  /// The buffers the backward primitive writes the weights' gradients into:
+  /// the plain ones when it wants them plain.
+  static Buffer diff_layer_buffer(const Direction& dir) { return dir.diff_layer_reorder ? kDiffLayer : kDiffLayerPlain; }
+  static Buffer diff_iter_buffer(const Direction& dir) { return dir.diff_iter_reorder ? kDiffIter : kDiffIterPlain; }
 
   /// Direction d's rows of a state's gradient (or its scalar value) as [N, H].
   static void gather_output_grad_state(const RnnGeometry& g, int64_t d, const Tensor& grad, float* to) {
@@ -336,18 +378,6 @@ class RnnGradPrimitiveKernel final : public RnnScratchKernel {
     } else {
       gather_state(g, d, grad.data<float>(), to);
     }
-  }
-
-  /// Reorders a gradient the backward primitive wrote in layout `written`
-  /// to plain, when the layouts differ.
-  static void to_plain(dnnl::stream& stream, const memory& scratchpad, const std::optional<dnnl::reorder>& reorder,
-                       const memory::desc& written, const memory::desc& plain, float* from, float* to) {
-    if (!reorder) return;
-    const dnnl::engine& engine = cpu_engine();
-    std::unordered_map<int, memory> args{{DNNL_ARG_FROM, memory(written, engine, from)},
-                                         {DNNL_ARG_TO, memory(plain, engine, to)}};
-    if (scratchpad) args.emplace(DNNL_ARG_SCRATCHPAD, scratchpad);
-    reorder->execute(stream, args);
   }
 
   size_t first_;  // the forward op's first input

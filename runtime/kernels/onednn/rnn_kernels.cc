@@ -8,7 +8,8 @@
 // same way. X of layout 1 is transposed into the scratch block first.
 // The parameters are rearranged into oneDNN's order and reordered into the
 // layout the primitive chose (`format_tag::any`): once at load when W, R, B
-// and P are all module constants, else per run in the scratch block.
+// and P are all module constants, else per run in the scratch block. The
+// primitives' and reorders' calls are set up once per session (Bound).
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -16,6 +17,7 @@
 #include <unordered_map>
 
 #include "runtime/kernels/onednn/onednn_kernels.h"
+#include "runtime/kernels/onednn/prepared_calls.h"
 #include "runtime/kernels/onednn/primitive_kernel.h"
 #include "runtime/kernels/onednn/rnn_primitives.h"
 
@@ -25,7 +27,7 @@ namespace {
 using dnnl::memory;
 using namespace onednn;
 
-class RnnPrimitiveKernel final : public RnnScratchKernel {
+class RnnPrimitiveKernel final : public RnnScratchKernel<RnnPrimitiveKernel> {
  public:
   RnnPrimitiveKernel(const KernelSpec& spec, RnnCell cell)
       : shape_(checked_shape(spec, cell)),
@@ -65,72 +67,95 @@ class RnnPrimitiveKernel final : public RnnScratchKernel {
   }
 
  private:
-  void run_with(std::span<const Tensor* const> in, std::span<Tensor* const> out,
-                std::byte* scratch) const override {
-    const RnnGeometry& g = shape_.g;
-    const dnnl::engine& engine = cpu_engine();
-    dnnl::stream& stream = thread_stream();
-    auto at = [&](size_t offset) { return reinterpret_cast<float*>(scratch + offset); };
-    memory scratchpad = scratch_.scratchpad(scratch);
-    const int64_t N = g.batch, H = g.hidden, T = g.seq_length;
-    auto h = static_cast<size_t>(H);
+  friend class RnnScratchKernel<RnnPrimitiveKernel>;
 
-    const float* x = in[kRnnX]->data<float>();
-    if (g.layout == 1) {
-      x_to_tnc(g, x, at(src_offset_));
-      x = at(src_offset_);
-    }
-    float* src_iter = at(state_offsets_[0]);
-    float* src_iter_c = at(state_offsets_[1]);
-    float* dst_iter = at(state_offsets_[2]);
-    float* dst_iter_c = at(state_offsets_[3]);
-    float* dst = at(dst_offset_);
-
-    for (int64_t d = 0; d < g.directions; ++d) {
-      const Direction& dir = directions_[static_cast<size_t>(d)];
-      std::unordered_map<int, memory> args;
-      if (scratchpad) args.emplace(DNNL_ARG_SCRATCHPAD, scratchpad);
-      if (!dir.prepared.empty()) {
-        args.emplace(DNNL_ARG_WEIGHTS_LAYER, memory(dir.layer_wanted, engine, dir.prepared_at(0)));
-        args.emplace(DNNL_ARG_WEIGHTS_ITER, memory(dir.iter_wanted, engine, dir.prepared_at(1)));
-        args.emplace(DNNL_ARG_BIAS, memory(m_.bias, engine, dir.prepared_at(2)));
-        if (has_peephole_) args.emplace(DNNL_ARG_WEIGHTS_PEEPHOLE, memory(m_.peephole, engine, dir.prepared_at(3)));
-      } else {
-        ArrangedParameters arranged{at(arranged_offsets_[0]), at(arranged_offsets_[1]), at(arranged_offsets_[2]),
-                                    has_peephole_ ? at(arranged_offsets_[3]) : nullptr};
-        arrange_parameters(shape_, d, in[kRnnW]->data<float>(), in[kRnnR]->data<float>(),
-                           optional_input(in, kRnnB), optional_input(in, kRnnP), arranged);
-        args.emplace(DNNL_ARG_WEIGHTS_LAYER,
-                     reordered_weights(stream, scratchpad, dir.layer_reorder, m_.layer_plain, dir.layer_wanted,
-                                       arranged.weights_layer, at(reordered_offsets_[0])));
-        args.emplace(DNNL_ARG_WEIGHTS_ITER,
-                     reordered_weights(stream, scratchpad, dir.iter_reorder, m_.iter_plain, dir.iter_wanted,
-                                       arranged.weights_iter, at(reordered_offsets_[1])));
-        args.emplace(DNNL_ARG_BIAS, memory(m_.bias, engine, arranged.bias));
-        if (has_peephole_) args.emplace(DNNL_ARG_WEIGHTS_PEEPHOLE, memory(m_.peephole, engine, arranged.peephole));
-      }
-      gather_state(g, d, optional_input(in, kRnnInitialH), src_iter);
-      args.emplace(DNNL_ARG_SRC_LAYER, memory(m_.src_layer, engine, const_cast<float*>(x)));
-      args.emplace(DNNL_ARG_SRC_ITER, memory(m_.state, engine, src_iter));
-      args.emplace(DNNL_ARG_DST_LAYER, memory(m_.dst_layer, engine, dst));
-      args.emplace(DNNL_ARG_DST_ITER, memory(m_.state, engine, dst_iter));
-      if (g.cell == RnnCell::lstm) {
-        gather_state(g, d, optional_input(in, kRnnInitialC), src_iter_c);
-        args.emplace(DNNL_ARG_SRC_ITER_C, memory(m_.state, engine, src_iter_c));
-        args.emplace(DNNL_ARG_DST_ITER_C, memory(m_.state, engine, dst_iter_c));
-      }
-      dir.primitive.execute(stream, args);
-      stream.wait();
-      float* y = out[0]->data<float>();
-      for (int64_t t = 0; t < T; ++t) {
-        for (int64_t n = 0; n < N; ++n) std::copy_n(dst + (t * N + n) * H, h, y + g.y_at(t, d, n));
-      }
-      for (int64_t n = 0; n < N; ++n) {
-        std::copy_n(dst_iter + n * H, h, out[1]->data<float>() + g.state_at(d, n));
-        if (g.cell == RnnCell::lstm) std::copy_n(dst_iter_c + n * H, h, out[2]->data<float>() + g.state_at(d, n));
+  /// One session's step: each direction's calls (the weights' reorders when
+  /// they are arranged per run, then the primitive) over the step's scratch
+  /// block and X, set up once.
+  class Bound final : public BoundKernel {
+   public:
+    Bound(const RnnPrimitiveKernel& kernel, const KernelBinding& binding)
+        : k_(kernel), binding_(binding), calls_(kernel.scratch_.scratchpad(binding.scratch)) {
+      const RnnGeometry& g = k_.shape_.g;
+      const RnnDescs& m = k_.m_;
+      auto in_scratch = [&](const memory::desc& desc, size_t offset) {
+        return memory(desc, cpu_engine(), binding.scratch + offset);
+      };
+      memory x = g.layout == 1 ? in_scratch(m.src_layer, k_.src_offset_)
+                               : calls_.over_tensor(m.src_layer, binding.inputs[kRnnX]);
+      for (const Direction& dir : k_.directions_) {
+        PreparedCalls::Args args{{DNNL_ARG_SRC_LAYER, x},
+                                 {DNNL_ARG_SRC_ITER, in_scratch(m.state, k_.state_offsets_[0])},
+                                 {DNNL_ARG_DST_LAYER, in_scratch(m.dst_layer, k_.dst_offset_)},
+                                 {DNNL_ARG_DST_ITER, in_scratch(m.state, k_.state_offsets_[2])}};
+        if (g.cell == RnnCell::lstm) {
+          args.emplace_back(DNNL_ARG_SRC_ITER_C, in_scratch(m.state, k_.state_offsets_[1]));
+          args.emplace_back(DNNL_ARG_DST_ITER_C, in_scratch(m.state, k_.state_offsets_[3]));
+        }
+        auto parameter = [&](int arg, const memory::desc& desc, size_t i) {
+          args.emplace_back(arg, dir.prepared.empty() ? in_scratch(desc, k_.arranged_offsets_[i])
+                                                      : memory(desc, cpu_engine(), dir.prepared_at(i)));
+        };
+        auto weights = [&](int arg, const memory::desc& plain, const memory::desc& wanted,
+                           const std::optional<dnnl::reorder>& reorder, size_t i) {
+          if (!dir.prepared.empty() || !reorder) return parameter(arg, dir.prepared.empty() ? plain : wanted, i);
+          memory reordered = in_scratch(wanted, k_.reordered_offsets_[i]);
+          calls_.add(*reorder, {{DNNL_ARG_FROM, in_scratch(plain, k_.arranged_offsets_[i])}, {DNNL_ARG_TO, reordered}});
+          args.emplace_back(arg, reordered);
+        };
+        weights(DNNL_ARG_WEIGHTS_LAYER, m.layer_plain, dir.layer_wanted, dir.layer_reorder, 0);
+        weights(DNNL_ARG_WEIGHTS_ITER, m.iter_plain, dir.iter_wanted, dir.iter_reorder, 1);
+        parameter(DNNL_ARG_BIAS, m.bias, 2);
+        if (k_.has_peephole_) parameter(DNNL_ARG_WEIGHTS_PEEPHOLE, m.peephole, 3);
+        calls_.add(dir.primitive, std::move(args));
+        ends_.push_back(calls_.size());
       }
     }
-  }
+
+    void run() override {
+      const RnnGeometry& g = k_.shape_.g;
+      std::span<const Tensor* const> in = binding_.inputs;
+      std::span<Tensor* const> out = binding_.outputs;
+      auto at = [&](size_t offset) { return reinterpret_cast<float*>(binding_.scratch + offset); };
+      const int64_t N = g.batch, H = g.hidden, T = g.seq_length;
+      auto h = static_cast<size_t>(H);
+      calls_.follow_tensors();  // a caller may have given X new storage
+      if (g.layout == 1) x_to_tnc(g, in[kRnnX]->data<float>(), at(k_.src_offset_));
+      const float* dst = at(k_.dst_offset_);
+      const float* dst_iter = at(k_.state_offsets_[2]);
+      const float* dst_iter_c = at(k_.state_offsets_[3]);
+      size_t begin = 0;
+      for (int64_t d = 0; d < g.directions; ++d) {
+        if (k_.directions_[static_cast<size_t>(d)].prepared.empty()) {
+          ArrangedParameters arranged{at(k_.arranged_offsets_[0]), at(k_.arranged_offsets_[1]),
+                                      at(k_.arranged_offsets_[2]),
+                                      k_.has_peephole_ ? at(k_.arranged_offsets_[3]) : nullptr};
+          arrange_parameters(k_.shape_, d, in[kRnnW]->data<float>(), in[kRnnR]->data<float>(),
+                             optional_input(in, kRnnB), optional_input(in, kRnnP), arranged);
+        }
+        gather_state(g, d, optional_input(in, kRnnInitialH), at(k_.state_offsets_[0]));
+        if (g.cell == RnnCell::lstm) gather_state(g, d, optional_input(in, kRnnInitialC), at(k_.state_offsets_[1]));
+        size_t end = ends_[static_cast<size_t>(d)];
+        calls_.execute(begin, end);
+        thread_stream().wait();
+        begin = end;
+        float* y = out[0]->data<float>();
+        for (int64_t t = 0; t < T; ++t) {
+          for (int64_t n = 0; n < N; ++n) std::copy_n(dst + (t * N + n) * H, h, y + g.y_at(t, d, n));
+        }
+        for (int64_t n = 0; n < N; ++n) {
+          std::copy_n(dst_iter + n * H, h, out[1]->data<float>() + g.state_at(d, n));
+          if (g.cell == RnnCell::lstm) std::copy_n(dst_iter_c + n * H, h, out[2]->data<float>() + g.state_at(d, n));
+        }
+      }
+    }
+
+   private:
+    const RnnPrimitiveKernel& k_;
+    KernelBinding binding_;
+    PreparedCalls calls_;
+    std::vector<size_t> ends_;  // per direction, the end of its calls
+  };
 
   /// One direction's primitive and its weights' layouts.
   struct Direction {

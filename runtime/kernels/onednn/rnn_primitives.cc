@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <unordered_map>
 
 #include "runtime/kernels/onednn/primitive_kernel.h"
 
@@ -154,7 +153,9 @@ dnnl::primitive_desc rnn_forward_pd(const RnnShape& shape, const RnnDescs& m, dn
                                       m.peephole, m.bias, m.dst_layer, m.state, m.state);
     });
   }
-  if (shape.linear_before_reset) return gru_forward_pd<dnnl::lbr_gru_forward>("linear-before-reset GRU", m, prop, direction);
+  if (shape.linear_before_reset) {
+    return gru_forward_pd<dnnl::lbr_gru_forward>("linear-before-reset GRU", m, prop, direction);
+  }
   return gru_forward_pd<dnnl::gru_forward>("GRU", m, prop, direction);
 }
 
@@ -199,37 +200,6 @@ memory RnnScratch::scratchpad(std::byte* block) const {
   return memory(memory::desc({static_cast<memory::dim>(scratchpad_bytes_)}, memory::data_type::u8,
                              memory::format_tag::x),
                 cpu_engine(), block + buffer_bytes_);
-}
-
-/// An RnnScratchKernel over one session's planned scratch block.
-class RnnScratchKernel::Bound final : public BoundKernel {
- public:
-  Bound(const RnnScratchKernel& kernel, const KernelBinding& binding) : kernel_(kernel), binding_(binding) {}
-  void run() override { kernel_.run_with(binding_.inputs, binding_.outputs, binding_.scratch); }
-
- private:
-  const RnnScratchKernel& kernel_;
-  KernelBinding binding_;
-};
-
-std::unique_ptr<BoundKernel> RnnScratchKernel::bind(const KernelBinding& binding) const {
-  return std::make_unique<Bound>(*this, binding);
-}
-
-void RnnScratchKernel::run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const {
-  Tensor scratch(DType::i8, {static_cast<int64_t>(std::max<size_t>(scratch_.bytes(), 1))});
-  run_with(in, out, static_cast<std::byte*>(scratch.raw_data()));
-}
-
-memory reordered_weights(dnnl::stream& stream, const memory& scratchpad, const std::optional<dnnl::reorder>& reorder,
-                         const memory::desc& plain, const memory::desc& wanted, float* from, float* to) {
-  const dnnl::engine& engine = cpu_engine();
-  if (!reorder) return memory(plain, engine, from);
-  memory source(plain, engine, from), target(wanted, engine, to);
-  std::unordered_map<int, memory> args{{DNNL_ARG_FROM, source}, {DNNL_ARG_TO, target}};
-  if (scratchpad) args.emplace(DNNL_ARG_SCRATCHPAD, scratchpad);
-  reorder->execute(stream, args);
-  return target;
 }
 
 }  // namespace graphc::onednn

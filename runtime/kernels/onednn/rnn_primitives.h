@@ -18,7 +18,9 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <algorithm>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <span>
 
@@ -114,30 +116,28 @@ class RnnScratch {
   size_t scratchpad_bytes_ = 0;
 };
 
-/// An RNN kernel computing over one scratch block (run_with), laid out by
-/// the constructor in scratch_: bind() gives it a session's planned block,
-/// run() one allocated for the call.
+/// An RNN kernel whose Derived::Bound (one session's step, built from the
+/// kernel and a KernelBinding) does the work over a scratch block laid out
+/// by the constructor in scratch_: bind() makes one over the session's
+/// planned block, run() one over a block allocated for the call.
+template <class Derived>
 class RnnScratchKernel : public Kernel {
  public:
   size_t scratch_bytes() const override { return scratch_.bytes(); }
-  std::unique_ptr<BoundKernel> bind(const KernelBinding& binding) const override;
-  void run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const override;
+
+  std::unique_ptr<BoundKernel> bind(const KernelBinding& binding) const override {
+    return std::make_unique<typename Derived::Bound>(static_cast<const Derived&>(*this), binding);
+  }
+
+  void run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const override {
+    Tensor scratch(DType::i8, {static_cast<int64_t>(std::max<size_t>(scratch_.bytes(), 1))});
+    typename Derived::Bound(static_cast<const Derived&>(*this), {in, out, static_cast<std::byte*>(scratch.raw_data())})
+        .run();
+  }
 
  protected:
-  virtual void run_with(std::span<const Tensor* const> in, std::span<Tensor* const> out,
-                        std::byte* scratch) const = 0;
-
   RnnScratch scratch_;
-
- private:
-  class Bound;
 };
-
-/// Weights `plain` (at `from`) in layout `wanted`: `from` itself when there
-/// is no `reorder`, else reordered into `to` (with `scratchpad`).
-dnnl::memory reordered_weights(dnnl::stream& stream, const dnnl::memory& scratchpad,
-                               const std::optional<dnnl::reorder>& reorder, const dnnl::memory::desc& plain,
-                               const dnnl::memory::desc& wanted, float* from, float* to);
 
 /// Kernel input `index` as floats, or null when absent.
 inline const float* optional_input(std::span<const Tensor* const> in, size_t index) {

@@ -69,12 +69,6 @@ enum Buffer : size_t {
   kBufferCount
 };
 
-/// Weights between the plain layout and one a primitive chose.
-struct WeightsLayout {
-  memory::desc wanted;
-  std::optional<dnnl::reorder> reorder;  // when wanted is not plain
-};
-
 class RnnGradPrimitiveKernel final : public RnnScratchKernel<RnnGradPrimitiveKernel> {
  public:
   RnnGradPrimitiveKernel(const KernelSpec& spec, RnnCell cell)

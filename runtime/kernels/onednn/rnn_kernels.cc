@@ -14,7 +14,6 @@
 #include <array>
 #include <cstring>
 #include <optional>
-#include <unordered_map>
 
 #include "runtime/kernels/onednn/onednn_kernels.h"
 #include "runtime/kernels/onednn/prepared_calls.h"

@@ -276,6 +276,7 @@ const std::map<std::string, std::string> kNotDifferentiable = {
     {"LSTMGrad", "a backward op"},
     {"GRUGrad", "a backward op"},
     {"SoftmaxCrossEntropyGrad", "a backward op"},
+    {"LabelMask", "made by fuse-elementwise after autodiff; constant in the logits"},
     {"And", "bool"}, {"Or", "bool"}, {"Xor", "bool"}, {"Not", "bool"},
     {"Equal", "bool output"}, {"Greater", "bool output"}, {"GreaterOrEqual", "bool output"},
     {"Less", "bool output"}, {"LessOrEqual", "bool output"}, {"IsInf", "bool output"}, {"IsNaN", "bool output"},

@@ -1,5 +1,7 @@
 // Losses: scalar means over a batch, with their gradients
-// (SoftmaxCrossEntropy with integer labels, MeanSquaredError).
+// (SoftmaxCrossEntropy with integer labels, MeanSquaredError), and
+// LabelMask, the one-hot of integer labels that fuse-elementwise expands
+// SoftmaxCrossEntropy and its gradient with.
 #include <fmt/format.h>
 
 #include "compiler/ops/op_registry.h"
@@ -29,6 +31,11 @@ std::vector<TensorType> infer_softmax_cross_entropy_grad(const InferContext& ctx
   ctx.expect_rank(0, 0);
   expect_logits_and_labels(ctx, 1);
   return {ctx.input(1)};
+}
+
+std::vector<TensorType> infer_label_mask(const InferContext& ctx) {
+  expect_logits_and_labels(ctx, 0);
+  return {ctx.input(0)};
 }
 
 std::vector<TensorType> infer_mean_squared_error(const InferContext& ctx) {
@@ -69,6 +76,17 @@ void register_loss_ops(OpRegistry& r) {
             .input("labels")
             .output("dlogits")
             .infer(infer_softmax_cross_entropy_grad));
+
+  r.add(OpBuilder("LabelMask")
+            .doc("1 where the column of logits is the row's label, else 0 (a one-hot of labels, f32, shaped like "
+                 "logits); a label outside [0, C) is a run-time error.")
+            .input("logits")
+            .input("labels")
+            .output("mask")
+            .attr("loss_node", AttrType::string, attr_string(""),
+                  "the loss node whose labels these are, which a bad label's error names (empty: this node)")
+            .attr("loss_op", AttrType::string, attr_string(""), "that node's op")
+            .infer(infer_label_mask));
 
   r.add(OpBuilder("MeanSquaredError")
             .doc("mean((prediction - target)²) over every element.")

@@ -1,7 +1,8 @@
 // Reference kernels of the losses and their backward ops: sums in double,
-// the mean rounded to f32 once.
+// the mean rounded to f32 once. And LabelMask, the one-hot of the labels.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -13,11 +14,16 @@ namespace graphc {
 namespace {
 
 /// Logits [N, C] (input `first`) with labels [N] (the next input): the rows'
-/// log-sum-exp and checked labels.
+/// log-sum-exp and checked labels. A bad label's error names the node of
+/// `spec`, or for a LabelMask the loss it was expanded from.
 template <class Label>
 class LogitRows {
  public:
   LogitRows(const KernelSpec& spec, size_t first) : node_(spec.node()), op_(spec.op()), first_(first) {
+    if (spec.attrs.has("loss_node") && !spec.attrs.get_string("loss_node").empty()) {
+      node_ = spec.attrs.get_string("loss_node");
+      op_ = spec.attrs.get_string("loss_op");
+    }
     const TensorType& logits = spec.inputs[first];
     if (logits.shape.size() != 2) fail(spec, fmt::format("logits must be [N, C], found {}", logits.to_string()));
     rows_ = logits.shape[0];
@@ -100,6 +106,22 @@ class SoftmaxCrossEntropyGradKernel final : public Kernel {
   LogitRows<Label> rows_;
 };
 
+/// mask = 1 where the column is the row's label, else 0.
+template <class Label>
+class LabelMaskKernel final : public Kernel {
+ public:
+  explicit LabelMaskKernel(const KernelSpec& spec) : rows_(spec, 0) { expect_output_type(spec, 0, spec.inputs[0]); }
+
+  void run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const override {
+    float* mask = out[0]->data<float>();
+    std::fill_n(mask, rows_.rows() * rows_.classes(), 0.0f);
+    for (int64_t n = 0; n < rows_.rows(); ++n) mask[n * rows_.classes() + rows_.label(in, n)] = 1.0f;
+  }
+
+ private:
+  LogitRows<Label> rows_;
+};
+
 /// A loss factory: input `labels` is i32 or i64, the others f32.
 template <template <class> class K>
 KernelFactory with_labels(size_t inputs, size_t labels) {
@@ -135,6 +157,7 @@ std::unique_ptr<Kernel> make_mean_squared_error(const KernelSpec& spec) {
 void register_reference_loss_kernels(KernelRegistry& r) {
   r.add("SoftmaxCrossEntropy", with_labels<SoftmaxCrossEntropyKernel>(2, 1));
   r.add("SoftmaxCrossEntropyGrad", with_labels<SoftmaxCrossEntropyGradKernel>(3, 2));
+  r.add("LabelMask", with_labels<LabelMaskKernel>(2, 1));
   r.add("MeanSquaredError", make_mean_squared_error);
 }
 

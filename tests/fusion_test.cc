@@ -5,10 +5,13 @@
 // kernel (not a silent fallback).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <random>
+#include <sstream>
 
 #include "graphc/session.h"
 #include "runtime/src/module_impl.h"
@@ -436,6 +439,196 @@ TEST_CASE("fuse-elementwise keeps Softmax on its primitive and expands LayerNorm
   REQUIRE(backends_of(module, "Softmax").size() == 1);
   expect_close(run(module, {{"x", {4, 10}}, {"gamma", {10}}}, "z"),
                run(compile_text(text, 1), {{"x", {4, 10}}, {"gamma", {10}}}, "z"), 1e-5f, 1e-5f);
+}
+
+
+// --- SoftmaxCrossEntropy and its gradient inside generated kernels --------
+
+/// logits = x·0.5 + bias (producer-side elementwise ops), the loss, and the
+/// gradient scaled by dloss·3 (a consumer-side op); labels of `dtype`.
+std::string cross_entropy_text(int64_t rows, int64_t cols, const std::string& dtype) {
+  return placeholder_node("x", {rows, cols}) + placeholder_node("bias", {cols}) +
+         placeholder_node("labels", {rows}, dtype) + placeholder_node("dloss", {}) + const_node("half", {}, {0.5f}) +
+         const_node("three", {}, {3.0f}) + op_node("xs", "Mul", {"x", "half"}) +
+         op_node("logits", "Add", {"xs", "bias"}) +
+         op_node("loss", "SoftmaxCrossEntropy", {"logits", "labels"}) + op_node("dl", "Mul", {"dloss", "three"}) +
+         op_node("grad", "SoftmaxCrossEntropyGrad", {"dl", "logits", "labels"}) +
+         signature_text({{"x", "x"}, {"bias", "bias"}, {"labels", "labels"}, {"dloss", "dloss"}},
+                        {{"loss", "loss"}, {"dlogits", "grad"}});
+}
+
+/// Labels (i32 or i64) in [0, cols), the same for the same seed.
+Tensor random_labels(int64_t rows, int64_t cols, DType dtype, uint32_t seed) {
+  Tensor labels(dtype, {rows});
+  std::mt19937 gen(seed);
+  std::uniform_int_distribution<int64_t> label(0, cols - 1);
+  for (int64_t r = 0; r < rows; ++r) {
+    if (dtype == DType::i32) labels.data<int32_t>()[r] = static_cast<int32_t>(label(gen));
+    if (dtype == DType::i64) labels.data<int64_t>()[r] = label(gen);
+  }
+  return labels;
+}
+
+/// Runs `module` of cross_entropy_text on random inputs with `labels`; the
+/// outputs loss and dlogits.
+std::map<std::string, Tensor> run_cross_entropy(proto::Module module, int64_t cols, const Tensor& labels) {
+  int64_t rows = labels.shape()[0];
+  Session session(Module::from_proto(std::move(module)));
+  session.set_input("x", random_tensor({rows, cols}, 7, -20.0f, 20.0f));
+  session.set_input("bias", random_tensor({cols}, 8, -2.0f, 2.0f));
+  session.set_input("labels", labels);
+  session.set_input("dloss", random_tensor({}, 9, 0.5f, 2.0f));
+  session.run();
+  return {{"loss", session.output("loss").clone()}, {"dlogits", session.output("dlogits").clone()}};
+}
+
+TEST_CASE("fuse-elementwise: SoftmaxCrossEntropy and its gradient run in one generated kernel, as the reference",
+          "[fusion][codegen]") {
+  // Row lengths below, at and above the vector width (1000: the
+  // exponentials stay in the row buffer), one row, rows enough to split
+  // over threads, and both label dtypes.
+  int64_t cols = GENERATE(1, 7, 33, 1000);
+  int64_t rows = GENERATE_COPY(1, 5, (int64_t{1} << 17) / cols + 3);
+  std::string dtype = GENERATE(std::string("DT_INT32"), std::string("DT_INT64"));
+  INFO("rows " << rows << " cols " << cols << " " << dtype);
+  std::string text = cross_entropy_text(rows, cols, dtype);
+  proto::Module fused = compile_text(text, 2);
+  REQUIRE(backends_of(fused, "FusedElementwise") == std::vector<std::string>{"generated"});
+  CHECK(backends_of(fused, "SoftmaxCrossEntropy").empty());
+  CHECK(backends_of(fused, "SoftmaxCrossEntropyGrad").empty());
+  Tensor labels = random_labels(rows, cols, dtype == "DT_INT32" ? DType::i32 : DType::i64, 10);
+  auto got = run_cross_entropy(fused, cols, labels);
+  auto want = run_cross_entropy(compile_text(text, 1), cols, labels);
+  // The loss: a row's log-sum-exp (logits up to ±12) minus its picked
+  // logit, rounded to f32 per row before the mean (the reference keeps
+  // the row in double): a few ulp of 12 (1e-6) of absolute error.
+  expect_close(got.at("loss"), want.at("loss"), 1e-5f, 5e-6f);
+  // The gradient: softmax (exp a few ulp off the C library's) minus the
+  // one-hot, times dloss·3/N; where the softmax is near 1 the difference
+  // cancels, so the absolute error is an ulp of dloss·3/N (up to 6/N).
+  expect_close(got.at("dlogits"), want.at("dlogits"), 2e-5f, 2e-6f / static_cast<float>(rows));
+}
+
+TEST_CASE("fused cross-entropy is bit-identical on 1 and 2 threads", "[fusion][codegen]") {
+  int64_t rows = 2048, cols = 1000;
+  proto::Module fused = compile_text(cross_entropy_text(rows, cols, "DT_INT32"), 2);
+  REQUIRE(backends_of(fused, "FusedElementwise") == std::vector<std::string>{"generated"});
+  Tensor labels = random_labels(rows, cols, DType::i32, 11);
+  auto on_cores = [&](int cores) {
+    proto::Module m = fused;
+    m.mutable_devices(0)->set_cores(cores);
+    return run_cross_entropy(m, cols, labels);
+  };
+  auto one = on_cores(1), two = on_cores(2);
+  CHECK(testing::bytes_of(one.at("loss")) == testing::bytes_of(two.at("loss")));
+  CHECK(testing::bytes_of(one.at("dlogits")) == testing::bytes_of(two.at("dlogits")));
+}
+
+TEST_CASE("a label out of range in a fused cross-entropy is the reference's error, naming the loss",
+          "[fusion][codegen]") {
+  // Over threads (2048 rows) the first bad example is reported, as the
+  // reference does. The fused kernel names the loss (the reference kernels
+  // name whichever of the loss and its gradient the schedule runs first);
+  // with the gradient alone, the gradient. A module on another CPU (the
+  // body's interpreter) says the same.
+  int64_t rows = GENERATE(7, 2048);
+  int64_t cols = 33;
+  INFO("rows " << rows);
+  Tensor labels = random_labels(rows, cols, DType::i64, 12);
+  labels.data<int64_t>()[rows - 1] = -1;
+  labels.data<int64_t>()[rows / 2] = cols;
+  std::string message = fmt::format("label {} of example {} is out of range [0, {})", cols, rows / 2, cols);
+  std::string text = cross_entropy_text(rows, cols, "DT_INT64");
+  CHECK_THROWS_WITH(run_cross_entropy(compile_text(text, 1), cols, labels), Catch::EndsWith(message));
+  proto::Module fused = compile_text(text, 2);
+  proto::Module elsewhere = fused;
+  elsewhere.mutable_jit()->set_cpu("a-cpu-from-elsewhere");
+  REQUIRE(backends_of(elsewhere, "FusedElementwise") == std::vector<std::string>{"reference"});
+  for (const proto::Module& m : {fused, elsewhere}) {
+    CHECK_THROWS_WITH(run_cross_entropy(m, cols, labels), "node 'loss' (SoftmaxCrossEntropy): " + message);
+  }
+
+  std::string grad_only = placeholder_node("x", {rows, cols}) + placeholder_node("labels", {rows}, "DT_INT64") +
+                          placeholder_node("dloss", {}) +
+                          op_node("grad", "SoftmaxCrossEntropyGrad", {"dloss", "x", "labels"}) +
+                          signature_text({{"x", "x"}, {"labels", "labels"}, {"dloss", "dloss"}}, {{"dlogits", "grad"}});
+  proto::Module grad = compile_text(grad_only, 2);
+  REQUIRE(backends_of(grad, "FusedElementwise") == std::vector<std::string>{"generated"});
+  Session session(Module::from_proto(grad));
+  session.set_input("x", random_tensor({rows, cols}, 7));
+  session.set_input("labels", labels);
+  session.set_input("dloss", random_tensor({}, 9));
+  CHECK_THROWS_WITH(session.run(), "node 'grad' (SoftmaxCrossEntropyGrad): " + message);
+}
+
+TEST_CASE("inspect --fusion lists the cross-entropy's parts in one group and why the batch mean stays apart",
+          "[fusion]") {
+  proto::Module module = compile_text(cross_entropy_text(4, 10, "DT_INT32"), 2);
+  std::vector<std::string> group;
+  std::string mean_reason;
+  for (const auto& d : module.fusion()) {
+    if (d.pass() != "fuse-elementwise") continue;
+    if (d.node() == "loss/mean") mean_reason = d.reason();
+    if (d.reason().empty()) group.assign(d.ops().begin(), d.ops().end());
+  }
+  CHECK_THAT(mean_reason, Catch::Contains("batch mean stays a ReduceMean"));
+  auto listed = [&](const std::string& text) {
+    return std::any_of(group.begin(), group.end(),
+                       [&](const std::string& op) { return op.find(text) != std::string::npos; });
+  };
+  CHECK(listed("logits (Add)"));
+  CHECK(listed("loss/mask (LabelMask, from SoftmaxCrossEntropy loss, expanded: labels compared in the kernel)"));
+  CHECK(listed("loss/row_loss (Sub, from SoftmaxCrossEntropy loss"));
+  CHECK(listed("grad/dlogits (Mul, from SoftmaxCrossEntropyGrad grad"));
+}
+
+TEST_CASE("the MLP's training step with the fused cross-entropy matches -O1: losses and trained weights",
+          "[fusion][codegen][train]") {
+  // Batch 256 of examples/fashion_mnist/mlp.pbtxt, three SGD steps. -O2
+  // also runs the Dense layers and their gradients on oneDNN (another
+  // summation order than the reference's), which the tolerances cover.
+  Shape x_shape{256, 784};
+  CompileOptions options;
+  options.train = true;
+  options.shapes["x"] = x_shape;
+  options.shapes["labels"] = {x_shape[0]};
+  auto compile = [&](int level) {
+    options.opt_level = level;
+    std::ostringstream diag;
+    return compile_model(std::string(GRAPHC_SOURCE_DIR) + "/examples/fashion_mnist/mlp.pbtxt", options, diag);
+  };
+  proto::Module fused = compile(2);
+  CHECK(backends_of(fused, "SoftmaxCrossEntropy").empty());
+  CHECK(backends_of(fused, "SoftmaxCrossEntropyGrad").empty());
+  int label_kernels = 0;
+  for (const auto& step : fused.steps()) {
+    if (step.op() == "FusedElementwise" && step.attr().at("body").s().find("LabelMask") != std::string::npos) {
+      ++label_kernels;
+    }
+  }
+  CHECK(label_kernels == 1);  // the loss and its gradient share one kernel
+  for (const auto& backend : backends_of(fused, "FusedElementwise")) CHECK(backend == "generated");
+
+  Session o1(Module::from_proto(compile(1))), o2(Module::from_proto(fused));
+  Tensor labels(DType::i32, {x_shape[0]});
+  for (int64_t i = 0; i < x_shape[0]; ++i) labels.data<int32_t>()[i] = static_cast<int32_t>((i * 7) % 10);
+  Tensor learning_rate(DType::f32, {});
+  *learning_rate.data<float>() = 0.05f;
+  for (Session* s : {&o1, &o2}) {
+    s->set_input("x", random_tensor(x_shape, 13, 0.0f, 1.0f));
+    s->set_input("labels", labels);
+    s->set_input("learning_rate", learning_rate);
+  }
+  for (int step = 0; step < 3; ++step) {
+    o1.run();
+    o2.run();
+    INFO("step " << step);
+    expect_close(o2.output("loss"), o1.output("loss"), 1e-5f, 1e-6f);
+  }
+  for (const std::string& name : o1.variables()->names()) {
+    INFO("variable " << name);
+    expect_close(*o2.variables()->find(name), *o1.variables()->find(name), 1e-4f, 1e-6f);
+  }
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ llvm::Function* declare_fused_function(llvm::Module& module, const std::string& 
   llvm::IRBuilder<> b(module.getContext());
   llvm::Type* i64 = b.getInt64Ty();
   llvm::Type* ptr = b.getPtrTy();
-  auto* type = llvm::FunctionType::get(b.getVoidTy(), {ptr, ptr, i64, i64, i64, i64}, false);
+  auto* type = llvm::FunctionType::get(i64, {ptr, ptr, i64, i64, i64, i64}, false);
   auto* fn = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, module);
   fn->addFnAttr(llvm::Attribute::NoUnwind);
   for (unsigned i = 0; i < 2; ++i) {
@@ -130,7 +130,7 @@ void emit_fused_function(llvm::Module& module, const std::string& name, const st
   b.CreateCondBr(b.CreateICmpSLT(next_row, row_end), row_head, exit);
 
   b.SetInsertPoint(exit);
-  b.CreateRetVoid();
+  b.CreateRet(b.getInt64(-1));  // no labels here
 }
 
 }  // namespace graphc::codegen

@@ -1,12 +1,14 @@
 // The LLVM function of one FusedElementwise step.
 //
-//   void f(const float* const* inputs, float* const* outputs,
-//          int64_t row_begin, int64_t row_end, int64_t col_begin, int64_t col_end)
+//   int64_t f(const void* const* inputs, float* const* outputs,
+//             int64_t row_begin, int64_t row_end, int64_t col_begin, int64_t col_end)
 //
 // computes the body for rows [row_begin, row_end) × columns [col_begin,
 // col_end) of its loop nest (fused_loop.h); the caller splits the rows, or
 // the columns when there is one row, across threads. The ranges must be
-// non-empty.
+// non-empty. It returns -1, or the first row whose label (an integer input
+// of a row function, read by a LabelMask) is outside [0, columns): that
+// row and the rest of its range are not computed.
 #pragma once
 
 #include <llvm/IR/Module.h>

@@ -111,9 +111,13 @@ std::vector<std::pair<proto::Step*, const proto::Module*>> fused_steps(proto::Mo
   return steps;
 }
 
-Shape value_shape(const proto::Module& module, int id) {
-  const auto& shape = module.values(id).shape();
-  return Shape(shape.begin(), shape.end());
+/// Value `id`'s shape as the loop nest sees it: integer labels, one per
+/// row, with a last dim of 1 (they broadcast along the row).
+Shape loop_shape(const proto::Module& module, int id) {
+  const proto::ValueInfo& value = module.values(id);
+  Shape shape(value.shape().begin(), value.shape().end());
+  if (value.dtype() == proto::DT_INT32 || value.dtype() == proto::DT_INT64) shape.push_back(1);
+  return shape;
 }
 
 }  // namespace
@@ -132,8 +136,8 @@ void generate_fused_kernels(proto::Module& module) {
     AttrMap attrs(step->node(), step->op(), {step->attr().begin(), step->attr().end()});
     proto::GraphDef body = fused_body(attrs);
     std::vector<Shape> input_shapes;
-    for (int id : step->inputs()) input_shapes.push_back(value_shape(owner, id));
-    bool row_wise = has_row_reductions(body);
+    for (int id : step->inputs()) input_shapes.push_back(loop_shape(owner, id));
+    bool row_wise = works_row_by_row(body);
     FusedLoop loop = collapse_loop(attrs.get_shape("shape"), input_shapes, row_wise);
     std::string form = canonical_form(body, loop, row_wise);
     auto [it, fresh] = symbols.emplace(form, fmt::format("graphc_fused_{:016x}", fnv1a(form)));

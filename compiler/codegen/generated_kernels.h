@@ -19,7 +19,8 @@ bool has_emitter(const std::string& op, const AttrMap& attrs);
 /// module.jit; each step gets attributes "jit_symbol" (its function; steps
 /// with the same body, shapes and loop share one), "jit_rows" and
 /// "jit_cols" (its loop nest, see fused_loop.h) and "jit_row_wise" (the
-/// body reduces rows: threads may split only the rows). Throws graphc::Error
+/// body reduces rows or reads labels: threads may split only the rows).
+/// Throws graphc::Error
 /// naming the step if LLVM rejects what it is given.
 void generate_fused_kernels(proto::Module& module);
 

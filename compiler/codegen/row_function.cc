@@ -27,6 +27,13 @@
 // (vector lanes, then one fixed tree), the same on every run and for any
 // number of threads, since a row is never split. The max is llvm.maximum,
 // which propagates NaN like the reference kernel.
+//
+// Labels: an integer Placeholder (i32 or i64, one per row) is a per-row
+// value of phase 0, loaded and checked at the start of its row: outside
+// [0, row length) the function returns the row before writing anything of
+// it. A LabelMask is per element, 1 where the column index equals the
+// label; it reads nothing else (its logits operand gives only its shape),
+// so its value is a compare and a select, which vectorise.
 #include "compiler/codegen/row_function.h"
 
 #include <fmt/format.h>
@@ -53,12 +60,24 @@ struct BodyValue {
   bool per_row = false;
   int phase = 0;
   int input = -1;                 // a Placeholder's input of the node
-  std::vector<size_t> operands;  // the values an op reads
+  llvm::Type* label = nullptr;    // an integer Placeholder's type (i32, i64)
+  int labels = -1;                // a LabelMask's labels (a body value)
+  std::vector<size_t> operands;   // the values an op reads (none for a LabelMask)
 };
+
+/// i32 or i64 for an integer Placeholder, else null.
+llvm::Type* label_type(const proto::NodeDef& def, llvm::LLVMContext& ctx) {
+  auto dtype = def.attr().find("dtype");
+  if (dtype == def.attr().end()) return nullptr;
+  if (dtype->second.type() == proto::DT_INT32) return llvm::Type::getInt32Ty(ctx);
+  if (dtype->second.type() == proto::DT_INT64) return llvm::Type::getInt64Ty(ctx);
+  return nullptr;
+}
 
 /// The body's values in order, classified; throws naming `node` on a body
 /// the kernel cannot compute.
-std::vector<BodyValue> classify(const proto::GraphDef& body, const FusedLoop& loop, const std::string& node) {
+std::vector<BodyValue> classify(const proto::GraphDef& body, const FusedLoop& loop, const std::string& node,
+                                llvm::LLVMContext& ctx) {
   std::vector<BodyValue> values;
   std::map<std::string, size_t> index;
   size_t next_input = 0;
@@ -69,9 +88,16 @@ std::vector<BodyValue> classify(const proto::GraphDef& body, const FusedLoop& lo
     if (def.op() == "Placeholder") {
       if (next_input == loop.strides.size()) throw Error(where, "the body has more Placeholders than the node has inputs");
       v.input = static_cast<int>(next_input++);
-      v.per_row = loop.strides[v.input].back() == 0 && loop.cols() > 1;
+      v.label = label_type(def, ctx);
+      v.per_row = v.label != nullptr || (loop.strides[v.input].back() == 0 && loop.cols() > 1);
     } else if (def.op() == "Const") {
       v.per_row = true;
+    } else if (is_label_mask_op(def.op())) {
+      auto labels = def.input_size() == 2 ? index.find(def.input(1)) : index.end();
+      if (labels == index.end() || values[labels->second].label == nullptr) {
+        throw Error(where, "a LabelMask's second input must be an integer Placeholder");
+      }
+      v.labels = static_cast<int>(labels->second);
     } else {
       v.per_row = true;
       for (const std::string& input : def.input()) {
@@ -196,7 +222,7 @@ void emit_row_function(llvm::Module& module, const std::string& name, const std:
   llvm::Value* outputs = fn->getArg(1);
   llvm::Value *row_begin = fn->getArg(2), *row_end = fn->getArg(3);
 
-  std::vector<BodyValue> values = classify(body, loop, node);
+  std::vector<BodyValue> values = classify(body, loop, node, ctx);
   std::map<size_t, std::vector<int>> outputs_of;  // value -> the node outputs it is
   for (int i = 0; i < body.signature().outputs_size(); ++i) {
     const std::string& tensor = body.signature().outputs(i).tensor();
@@ -210,6 +236,15 @@ void emit_row_function(llvm::Module& module, const std::string& name, const std:
   auto* entry = llvm::BasicBlock::Create(ctx, "entry", fn);
   auto* row_head = llvm::BasicBlock::Create(ctx, "row", fn);
   auto* exit = llvm::BasicBlock::Create(ctx, "exit", fn);
+  // Returns the row whose label is out of range (reached only with labels).
+  llvm::BasicBlock* bad_label = nullptr;
+  llvm::PHINode* bad_rows = nullptr;
+  if (std::any_of(values.begin(), values.end(), [](const BodyValue& v) { return v.label != nullptr; })) {
+    bad_label = llvm::BasicBlock::Create(ctx, "bad_label", fn);
+    b.SetInsertPoint(bad_label);
+    bad_rows = b.CreatePHI(i64, 1, "bad_row");
+    b.CreateRet(bad_rows);
+  }
   b.SetInsertPoint(entry);
   std::vector<llvm::Value*> in_ptrs = load_pointers(b, inputs, loop.strides.size());
   std::vector<llvm::Value*> out_ptrs = load_pointers(b, outputs, body.signature().outputs_size());
@@ -229,7 +264,13 @@ void emit_row_function(llvm::Module& module, const std::string& name, const std:
   row->addIncoming(row_begin, entry);
   std::vector<llvm::Value*> offsets = row_offsets(b, loop, row);
   std::vector<llvm::Value*> row_starts;
-  for (size_t j = 0; j < loop.strides.size(); ++j) row_starts.push_back(b.CreateGEP(f32, in_ptrs[j], offsets[j]));
+  std::vector<llvm::Type*> element_type(loop.strides.size(), f32);  // per input: f32, or its labels' integer type
+  for (const BodyValue& v : values) {
+    if (v.label != nullptr) element_type[v.input] = v.label;
+  }
+  for (size_t j = 0; j < loop.strides.size(); ++j) {
+    row_starts.push_back(b.CreateGEP(element_type[j], in_ptrs[j], offsets[j]));
+  }
   llvm::Value* out_row = b.CreateMul(row, b.getInt64(loop.cols()));
 
   std::vector<llvm::Value*> row_value(values.size(), nullptr);  // per-row values computed so far
@@ -248,7 +289,13 @@ void emit_row_function(llvm::Module& module, const std::string& name, const std:
     for (size_t i = 0; i < values.size(); ++i) {
       const BodyValue& v = values[i];
       if (!v.per_row || v.phase != phase || is_row_reduction_op(v.def->op())) continue;
-      if (v.input >= 0) {
+      if (v.label != nullptr) {  // checked: 0 <= label < row length
+        row_value[i] = b.CreateSExt(b.CreateLoad(v.label, row_starts[v.input]), i64);
+        auto* valid = llvm::BasicBlock::Create(ctx, fmt::format("{}.valid", v.def->name()), fn);
+        b.CreateCondBr(b.CreateICmpULT(row_value[i], b.getInt64(loop.cols())), valid, bad_label);
+        bad_rows->addIncoming(row, b.GetInsertBlock());
+        b.SetInsertPoint(valid);
+      } else if (v.input >= 0) {
         row_value[i] = b.CreateLoad(f32, row_starts[v.input]);
       } else if (v.def->op() == "Const") {
         row_value[i] = f32_constant(*v.def, where_of(v), f32);
@@ -302,7 +349,10 @@ void emit_row_function(llvm::Module& module, const std::string& name, const std:
         continue;
       }
       auto r = v.def->op() == "Div" ? reciprocal.find(v.operands[1]) : reciprocal.end();
-      if (r != reciprocal.end()) {
+      if (v.labels >= 0) {
+        llvm::Value* is_label = b.CreateICmpEQ(col, row_value[v.labels]);
+        element[i] = b.CreateSelect(is_label, llvm::ConstantFP::get(f32, 1.0), llvm::ConstantFP::get(f32, 0.0));
+      } else if (r != reciprocal.end()) {
         element[i] = b.CreateFMul(operand(v.operands[0]), r->second);
       } else {
         std::vector<llvm::Value*> args;
@@ -353,7 +403,7 @@ void emit_row_function(llvm::Module& module, const std::string& name, const std:
   b.CreateCondBr(b.CreateICmpSLT(next_row, row_end), row_head, exit);
 
   b.SetInsertPoint(exit);
-  b.CreateRetVoid();
+  b.CreateRet(b.getInt64(-1));
 }
 
 }  // namespace graphc::codegen

@@ -37,6 +37,19 @@
 // softmax out (max-subtracted), as ONNX's expanded functions and
 // autodiff's softmax gradient do, fuse like any other reductions.
 //
+// SoftmaxCrossEntropy and SoftmaxCrossEntropyGrad (reference kernels only)
+// are always expanded: their integer labels become a LabelMask (1 where the
+// column is the row's label, computed in the kernel from the labels, which
+// it also checks), the forward's per-row loss log Σ e^(x - max) + max -
+// Σ x·mask joins the group, and its batch mean stays a ReduceMean over the
+// per-row losses [N, 1]: a sum across rows, whose order the row kernel's
+// thread split would otherwise decide. The gradient is (e/Σe - mask) ·
+// dloss · 1/N. A loss and its gradient over the same logits and labels
+// share the max, the exponentials, their sum and the mask, so a training
+// step computes them in one kernel. The mask reads the shifted logits x -
+// max (only for their shape) so that it joins their group rather than
+// start one of its own.
+//
 // The body lists the members in topological order; inputs from outside
 // become Placeholders "in0".."inK", scalar f32 constants become Consts in
 // the body (immediates in the generated code), and every member output read
@@ -46,6 +59,8 @@
 #include <google/protobuf/text_format.h>
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -64,7 +79,7 @@ struct Group {
   Shape shape;
   std::vector<ir::Node*> nodes;  // topological order
   std::unordered_set<const ir::Node*> members;
-  bool reduces = false;  // holds a row reduction
+  bool row_wise = false;  // holds a row reduction or a LabelMask: its kernel works row by row
 };
 
 /// `shape` with its last dim 1: a per-row value of a group over `shape`.
@@ -105,9 +120,23 @@ const char* stays_primitive(const std::string& op) {
 }
 
 bool is_candidate(const ir::Graph& graph, const ir::Node* n) {
-  if (n->num_outputs() != 1) return false;
+  if (n->num_outputs() != 1 || is_assigned(graph, n->output(0))) return false;
+  if (is_label_mask_op(n->op())) return n->input(0)->type().dtype == DType::f32;
   if (!is_row_reduction(n) && !codegen::has_emitter(n->op(), n->attrs())) return false;
-  return all_f32(n) && !is_assigned(graph, n->output(0));
+  return all_f32(n);
+}
+
+bool is_cross_entropy(const ir::Node* n) {
+  return n->op() == "SoftmaxCrossEntropy" || n->op() == "SoftmaxCrossEntropyGrad";
+}
+
+/// A cross-entropy op's logits and labels, and its device: what a loss and
+/// its gradient must share for their expansions to share parts.
+using CrossEntropyKey = std::tuple<const ir::Value*, const ir::Value*, std::string>;
+
+CrossEntropyKey cross_entropy_key(const ir::Node* n) {
+  size_t logits = n->op() == "SoftmaxCrossEntropyGrad" ? 1 : 0;
+  return {n->input(logits), n->input(logits + 1), n->device()};
 }
 
 /// The shape a candidate iterates over: a reduction's input's, else its output's.
@@ -149,7 +178,19 @@ class ElementwiseFusion {
   bool run() {
     bool changed = false;
     for (ir::Node* n : graph_.topological_order()) {
-      if (is_expandable(graph_, n)) changed |= expand(n);
+      // Per logits and labels, the node a bad label is reported at: the
+      // loss rather than its gradient (the reference kernels report it at
+      // whichever of the two the schedule runs first).
+      if (!is_cross_entropy(n)) continue;
+      auto [it, fresh] = reported_.emplace(cross_entropy_key(n), std::pair(n->name(), n->op()));
+      if (!fresh && n->op() == "SoftmaxCrossEntropy" && it->second.second != n->op()) it->second = {n->name(), n->op()};
+    }
+    for (ir::Node* n : graph_.topological_order()) {
+      if (is_cross_entropy(n)) {
+        changed |= expand_cross_entropy(n);
+      } else if (is_expandable(graph_, n)) {
+        changed |= expand(n);
+      }
     }
     for (ir::Node* n : graph_.topological_order()) {
       if (is_candidate(graph_, n)) place(n);
@@ -183,28 +224,49 @@ class ElementwiseFusion {
     std::string origin = neighbour != nullptr
                              ? fmt::format("from {} {}, expanded to fuse with {}", n->op(), n->name(), neighbour->name())
                              : fmt::format("from {} {}, expanded: generated is as fast as oneDNN alone", n->op(), n->name());
-    auto add = [&](const std::string& suffix, const std::string& op, const std::vector<ir::Value*>& inputs,
-                   std::map<std::string, proto::AttrValue> attrs = {}) {
-      ir::Value* v = add_typed_node(graph_, n->name() + "/" + suffix, op, inputs, std::move(attrs), 1)[0];
-      v->producer()->set_device(n->device());
-      origin_[v->producer()] = origin;
-      return v;
-    };
-    auto reduce = [&](const std::string& suffix, const std::string& op, ir::Value* x) {
-      auto last = static_cast<int64_t>(x->type().shape.size()) - 1;
-      return add(suffix, op, {x}, {{"axes", ops::attr_ints({last})}, {"keepdims", ops::attr_bool(true)}});
-    };
+    Parts parts{*this, n, origin};
     // LayerNorm (the only op stays_primitive lets through):
     // (x - mean) · 1/√(mean((x - mean)²) + ε) · scale + bias, two passes.
     ir::Value* x = n->input(0);
-    ir::Value* centred = add("centred", "Sub", {x, reduce("mean", "ReduceMean", x)});
-    ir::Value* var = reduce("var", "ReduceMean", add("square", "Mul", {centred, centred}));
-    Tensor epsilon(DType::f32, {});
-    *epsilon.data<float>() = n->attrs().get_float("epsilon");
-    ir::Value* eps = add("epsilon", "Const", {}, {{"value", ops::attr_tensor(epsilon)}});
-    ir::Value* inv_std = add("inv_std", "Rsqrt", {add("var_eps", "Add", {var, eps})});
-    ir::Value* y = add("scaled", "Mul", {add("normalised", "Mul", {centred, inv_std}), n->input(1)});
-    if (n->inputs().size() > 2) y = add("shifted", "Add", {y, n->input(2)});
+    ir::Value* centred = parts.add("centred", "Sub", {x, parts.reduce_row("mean", "ReduceMean", x)});
+    ir::Value* var = parts.reduce_row("var", "ReduceMean", parts.add("square", "Mul", {centred, centred}));
+    ir::Value* eps = parts.scalar("epsilon", n->attrs().get_float("epsilon"));
+    ir::Value* inv_std = parts.add("inv_std", "Rsqrt", {parts.add("var_eps", "Add", {var, eps})});
+    ir::Value* y = parts.add("scaled", "Mul", {parts.add("normalised", "Mul", {centred, inv_std}), n->input(1)});
+    if (n->inputs().size() > 2) y = parts.add("shifted", "Add", {y, n->input(2)});
+    replace_expanded(n, y);
+    return true;
+  }
+
+  /// Adds the nodes an op `n` is expanded into, each on `n`'s device and
+  /// recorded as coming from it.
+  struct Parts {
+    ElementwiseFusion& pass;
+    const ir::Node* n;
+    std::string origin;
+
+    ir::Value* add(const std::string& suffix, const std::string& op, const std::vector<ir::Value*>& inputs,
+                   std::map<std::string, proto::AttrValue> attrs = {}) const {
+      ir::Value* v = add_typed_node(pass.graph_, n->name() + "/" + suffix, op, inputs, std::move(attrs), 1)[0];
+      v->producer()->set_device(n->device());
+      pass.origin_[v->producer()] = origin;
+      return v;
+    }
+    /// `op` over the last axis of `x`, keepdims: a row reduction.
+    ir::Value* reduce_row(const std::string& suffix, const std::string& op, ir::Value* x) const {
+      auto last = static_cast<int64_t>(x->type().shape.size()) - 1;
+      return add(suffix, op, {x}, {{"axes", ops::attr_ints({last})}, {"keepdims", ops::attr_bool(true)}});
+    }
+    ir::Value* scalar(const std::string& suffix, float value) const {
+      Tensor t(DType::f32, {});
+      *t.data<float>() = value;
+      return add(suffix, "Const", {}, {{"value", ops::attr_tensor(t)}});
+    }
+  };
+
+  /// Makes the expansion's result `y` stand for `n` (uses and control
+  /// edges) and erases `n`.
+  void replace_expanded(ir::Node* n, ir::Value* y) {
     for (ir::Node* c : n->control_inputs()) y->producer()->add_control_input(c);
     for (ir::Node* other : graph_.nodes()) {
       const auto& ctrl = other->control_inputs();
@@ -214,6 +276,60 @@ class ElementwiseFusion {
     }
     graph_.replace_all_uses(n->output(0), y);
     graph_.erase(n);
+  }
+
+  /// What a SoftmaxCrossEntropy and its gradient over the same logits
+  /// share: the row max, the exponentials of the shifted logits, their sum
+  /// and the label mask.
+  struct CrossEntropyParts {
+    ir::Value* max;
+    ir::Value* exp;
+    ir::Value* sum;
+    ir::Value* mask;
+  };
+
+  /// Expands SoftmaxCrossEntropy or SoftmaxCrossEntropyGrad `n` (see the
+  /// top), or records why it stays one op.
+  bool expand_cross_entropy(ir::Node* n) {
+    bool grad = n->op() == "SoftmaxCrossEntropyGrad";
+    ir::Value* x = n->input(grad ? 1 : 0);
+    const Shape& shape = x->type().shape;
+    if (num_elements(shape) == 0) {
+      ctx_.fusion.push_back({"fuse-elementwise", n->name(), {describe_member(n)},
+                             fmt::format("{} of empty logits {} stays one op: no rows to compute", n->op(),
+                                         shape_to_string(shape))});
+      return false;
+    }
+    Parts parts{*this, n, fmt::format("from {} {}, expanded: labels compared in the kernel", n->op(), n->name())};
+    CrossEntropyKey key = cross_entropy_key(n);
+    auto shared = cross_entropy_parts_.find(key);
+    if (shared == cross_entropy_parts_.end()) {
+      const auto& [loss_node, loss_op] = reported_.at(key);
+      ir::Value* max = parts.reduce_row("max", "ReduceMax", x);
+      ir::Value* shifted = parts.add("shifted", "Sub", {x, max});
+      ir::Value* exp = parts.add("exp", "Exp", {shifted});
+      ir::Value* mask = parts.add("mask", "LabelMask", {shifted, n->input(grad ? 2 : 1)},
+                                  {{"loss_node", ops::attr_string(loss_node)}, {"loss_op", ops::attr_string(loss_op)}});
+      CrossEntropyParts made{max, exp, parts.reduce_row("sum", "ReduceSum", exp), mask};
+      shared = cross_entropy_parts_.emplace(key, made).first;
+    }
+    const CrossEntropyParts& p = shared->second;
+    ir::Value* y;
+    if (grad) {
+      ir::Value* diff = parts.add("diff", "Sub", {parts.add("softmax", "Div", {p.exp, p.sum}), p.mask});
+      ir::Value* scaled = parts.add("scaled", "Mul", {diff, n->input(0)});
+      y = parts.add("dlogits", "Mul", {scaled, parts.scalar("inv_n", 1.0f / static_cast<float>(shape[0]))});
+    } else {
+      ir::Value* lse = parts.add("lse", "Add", {parts.add("log_sum", "Log", {p.sum}), p.max});
+      ir::Value* picked = parts.reduce_row("picked", "ReduceSum", parts.add("picked_all", "Mul", {x, p.mask}));
+      ir::Value* row_loss = parts.add("row_loss", "Sub", {lse, picked});
+      y = parts.add("mean", "ReduceMean", {row_loss},
+                    {{"axes", ops::attr_ints({})}, {"keepdims", ops::attr_bool(false)}});
+      ctx_.fusion.push_back({"fuse-elementwise", y->producer()->name(), {describe(y->producer())},
+                             "the batch mean stays a ReduceMean over the per-row losses: summed in one fixed order, "
+                             "whatever the threads' split of the rows"});
+    }
+    replace_expanded(n, y);
     return true;
   }
 
@@ -228,7 +344,7 @@ class ElementwiseFusion {
   static bool fits(const Group& g, const ir::Node* n) {
     if (is_row_reduction(n)) return n->input(0)->type().shape == g.shape;
     const Shape& out = n->output(0)->type().shape;
-    return out == g.shape || (g.reduces && out == row_of(g.shape));
+    return out == g.shape || (g.row_wise && out == row_of(g.shape));
   }
 
   /// Puts candidate `n` into a producer's group, or a new one.
@@ -245,7 +361,7 @@ class ElementwiseFusion {
       }
       if (!fits(g, n)) {
         reason = fmt::format("its shape {} is not the shape {} of {}'s group{}", shape_to_string(shape),
-                             shape_to_string(g.shape), v->producer()->name(), g.reduces ? " or its rows" : "");
+                             shape_to_string(g.shape), v->producer()->name(), g.row_wise ? " or its rows" : "");
         continue;
       }
       const ir::Node* blocker = nullptr;
@@ -297,7 +413,7 @@ class ElementwiseFusion {
   }
 
   void join(ir::Node* n, size_t group) {
-    groups_[group].reduces |= is_row_reduction(n);
+    groups_[group].row_wise |= is_row_reduction(n) || is_label_mask_op(n->op());
     groups_[group].nodes.push_back(n);
     groups_[group].members.insert(n);
     group_of_[n] = group;
@@ -321,7 +437,7 @@ class ElementwiseFusion {
         it->second = fmt::format("in{}", inputs.size());
         inputs.push_back(v);
         def->set_op("Placeholder");
-        (*def->mutable_attr())["dtype"] = ops::attr_dtype(DType::f32);
+        (*def->mutable_attr())["dtype"] = ops::attr_dtype(v->type().dtype);  // f32, or labels
         (*def->mutable_attr())["shape"] = ops::attr_shape(v->type().shape);
       }
       def->set_name(it->second);
@@ -364,6 +480,9 @@ class ElementwiseFusion {
   std::unordered_map<const ir::Node*, size_t> group_of_;
   std::unordered_map<const ir::Node*, std::string> reasons_;  // why a node started its own group
   std::unordered_map<const ir::Node*, std::string> origin_;   // an expanded op's parts: where from
+  std::map<CrossEntropyKey, CrossEntropyParts> cross_entropy_parts_;
+  // The node (name, op) a bad label is reported at.
+  std::map<CrossEntropyKey, std::pair<std::string, std::string>> reported_;
 };
 
 }  // namespace

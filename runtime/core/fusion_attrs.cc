@@ -63,9 +63,12 @@ bool reduces_last_axis(const proto::NodeDef& def, int64_t rank) {
   return axis == rank - 1 || axis == -1;
 }
 
-bool has_row_reductions(const proto::GraphDef& body) {
-  return std::any_of(body.node().begin(), body.node().end(),
-                     [](const proto::NodeDef& def) { return is_row_reduction_op(def.op()); });
+bool is_label_mask_op(const std::string& op) { return op == "LabelMask"; }
+
+bool works_row_by_row(const proto::GraphDef& body) {
+  return std::any_of(body.node().begin(), body.node().end(), [](const proto::NodeDef& def) {
+    return is_row_reduction_op(def.op()) || is_label_mask_op(def.op());
+  });
 }
 
 std::map<std::string, Shape> fused_body_shapes(const proto::GraphDef& body, const std::vector<Shape>& input_shapes,
@@ -94,6 +97,10 @@ std::map<std::string, Shape> fused_body_shapes(const proto::GraphDef& body, cons
       auto rank = static_cast<int64_t>(in[0]->size());
       if (in.size() != 1 || !reduces_last_axis(def, rank)) throw Error(where, "does not reduce its last axis with keepdims");
       shapes[def.name()] = reduced_shape(*in[0], {rank - 1}, true);
+      continue;
+    }
+    if (is_label_mask_op(def.op())) {  // (logits, labels): the logits' shape
+      shapes[def.name()] = *in[0];
       continue;
     }
     Shape shape = *in[0];

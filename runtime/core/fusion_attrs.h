@@ -39,12 +39,19 @@ bool is_row_reduction_op(const std::string& op);
 /// axis of a rank-`rank` input, keeping it as 1.
 bool reduces_last_axis(const proto::NodeDef& def, int64_t rank);
 
-/// Whether `body` holds a reduction: its kernel then works row by row.
-bool has_row_reductions(const proto::GraphDef& body);
+/// LabelMask (compiler/ops/loss_ops.cc): 1 where the column is the row's
+/// integer label. The one body op that reads an integer value (a per-row
+/// Placeholder: labels [N] of an iteration shape [N, C]).
+bool is_label_mask_op(const std::string& op);
+
+/// Whether `body` holds a reduction or a LabelMask: its kernel then works
+/// row by row.
+bool works_row_by_row(const proto::GraphDef& body);
 
 /// The shape of every value of a FusedElementwise body whose Placeholders
 /// have `input_shapes` (in order): Consts are scalars, reductions keep the
-/// reduced last axis as 1, every other op has its inputs' broadcast shape.
+/// reduced last axis as 1, a LabelMask has its logits' shape, every other
+/// op has its inputs' broadcast shape.
 /// Throws graphc::Error at `node` when a value has no such shape.
 std::map<std::string, Shape> fused_body_shapes(const proto::GraphDef& body, const std::vector<Shape>& input_shapes,
                                                const std::string& node);

@@ -11,9 +11,10 @@
 namespace graphc {
 
 /// The signature of a generated FusedElementwise kernel
-/// (compiler/codegen/fused_function.h).
-using FusedElementwiseFn = void (*)(const float* const* inputs, float* const* outputs, int64_t row_begin,
-                                    int64_t row_end, int64_t col_begin, int64_t col_end);
+/// (compiler/codegen/fused_function.h): -1, or the first row of the range
+/// with a label out of range.
+using FusedElementwiseFn = int64_t (*)(const void* const* inputs, float* const* outputs, int64_t row_begin,
+                                       int64_t row_end, int64_t col_begin, int64_t col_end);
 
 class JitLibrary {
  public:

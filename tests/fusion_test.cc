@@ -582,11 +582,14 @@ TEST_CASE("inspect --fusion lists the cross-entropy's parts in one group and why
   CHECK(listed("grad/dlogits (Mul, from SoftmaxCrossEntropyGrad grad"));
 }
 
-TEST_CASE("the MLP's training step with the fused cross-entropy matches -O1: losses and trained weights",
+TEST_CASE("the MLP's training step with the fused cross-entropy matches -O1: loss and gradients",
           "[fusion][codegen][train]") {
-  // Batch 256 of examples/fashion_mnist/mlp.pbtxt, three SGD steps. -O2
-  // also runs the Dense layers and their gradients on oneDNN (another
-  // summation order than the reference's), which the tolerances cover.
+  // One SGD step (learning rate 1, no momentum) of examples/fashion_mnist/
+  // mlp.pbtxt at batch 256 from the same initial weights: the loss, and each
+  // Variable's change, which is its gradient. -O2 also runs the Dense
+  // layers and their gradients on oneDNN (another summation order than the
+  // reference's); the change is the difference of two f32 weights, exact
+  // to an ulp of the weight (up to 1.5e-8 for |w| < 0.25).
   Shape x_shape{256, 784};
   CompileOptions options;
   options.train = true;
@@ -609,25 +612,36 @@ TEST_CASE("the MLP's training step with the fused cross-entropy matches -O1: los
   CHECK(label_kernels == 1);  // the loss and its gradient share one kernel
   for (const auto& backend : backends_of(fused, "FusedElementwise")) CHECK(backend == "generated");
 
-  Session o1(Module::from_proto(compile(1))), o2(Module::from_proto(fused));
   Tensor labels(DType::i32, {x_shape[0]});
   for (int64_t i = 0; i < x_shape[0]; ++i) labels.data<int32_t>()[i] = static_cast<int32_t>((i * 7) % 10);
   Tensor learning_rate(DType::f32, {});
-  *learning_rate.data<float>() = 0.05f;
-  for (Session* s : {&o1, &o2}) {
-    s->set_input("x", random_tensor(x_shape, 13, 0.0f, 1.0f));
-    s->set_input("labels", labels);
-    s->set_input("learning_rate", learning_rate);
-  }
-  for (int step = 0; step < 3; ++step) {
-    o1.run();
-    o2.run();
-    INFO("step " << step);
-    expect_close(o2.output("loss"), o1.output("loss"), 1e-5f, 1e-6f);
-  }
-  for (const std::string& name : o1.variables()->names()) {
-    INFO("variable " << name);
-    expect_close(*o2.variables()->find(name), *o1.variables()->find(name), 1e-4f, 1e-6f);
+  *learning_rate.data<float>() = 1.0f;
+  struct Step {
+    Tensor loss;
+    std::map<std::string, Tensor> change;  // per Variable: before - after = its gradient
+  };
+  auto step = [&](proto::Module module) {
+    Session s(Module::from_proto(std::move(module)));
+    s.set_input("x", random_tensor(x_shape, 13, 0.0f, 1.0f));
+    s.set_input("labels", labels);
+    s.set_input("learning_rate", learning_rate);
+    std::map<std::string, Tensor> before;
+    for (const std::string& name : s.variables()->names()) before.emplace(name, s.variables()->find(name)->clone());
+    s.run();
+    Step result{s.output("loss").clone(), {}};
+    for (auto& [name, change] : before) {
+      const float* after = s.variables()->find(name)->data<float>();
+      for (int64_t i = 0; i < change.num_elements(); ++i) change.data<float>()[i] -= after[i];
+      result.change.emplace(name, std::move(change));
+    }
+    return result;
+  };
+  Step o1 = step(compile(1)), o2 = step(fused);
+  expect_close(o2.loss, o1.loss, 1e-5f, 1e-6f);
+  REQUIRE(o1.change.size() == 6);
+  for (const auto& [name, change] : o1.change) {
+    INFO("gradient of " << name);
+    expect_close(o2.change.at(name), change, 1e-3f, 3e-8f);
   }
 }
 

@@ -561,7 +561,8 @@ TEST_CASE("a label out of range in a fused cross-entropy is the reference's erro
   CHECK_THROWS_WITH(session.run(), "node 'grad' (SoftmaxCrossEntropyGrad): " + message);
 }
 
-TEST_CASE("inspect --fusion lists the cross-entropy's parts in one group and why the batch mean stays apart",
+TEST_CASE("inspect --fusion lists the cross-entropy's parts in one group, and why the batch mean and an empty "
+          "batch stay apart",
           "[fusion]") {
   proto::Module module = compile_text(cross_entropy_text(4, 10, "DT_INT32"), 2);
   std::vector<std::string> group;
@@ -580,6 +581,14 @@ TEST_CASE("inspect --fusion lists the cross-entropy's parts in one group and why
   CHECK(listed("loss/mask (LabelMask, from SoftmaxCrossEntropy loss, expanded: labels compared in the kernel)"));
   CHECK(listed("loss/row_loss (Sub, from SoftmaxCrossEntropy loss"));
   CHECK(listed("grad/dlogits (Mul, from SoftmaxCrossEntropyGrad grad"));
+
+  // An empty batch has no rows for a kernel: the ops stay, with the reason.
+  proto::Module empty = compile_text(cross_entropy_text(0, 10, "DT_INT32"), 2);
+  std::map<std::string, std::string> reasons;
+  for (const auto& d : empty.fusion()) reasons[d.node()] = d.reason();
+  CHECK_THAT(reasons["loss"], Catch::Contains("empty logits [0,10] stays one op: no rows to compute"));
+  CHECK_THAT(reasons["grad"], Catch::Contains("empty logits [0,10] stays one op"));
+  CHECK(backends_of(empty, "SoftmaxCrossEntropy").size() == 1);
 }
 
 TEST_CASE("the MLP's training step with the fused cross-entropy matches -O1: loss and gradients",

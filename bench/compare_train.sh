@@ -12,17 +12,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(dirname "$here")"
-graphc="${1:-$root/build/tools/graphc/graphc}"
-rounds="${ROUNDS:-5}"
-iters="${ITERS:-50}"
-threads=2
-python="${PYTHON:-/usr/bin/python3}"
-export OMP_NUM_THREADS=$threads
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
 source "$here/lib.sh"
+bench_setup "${1:-}" 5 50
 
 printf "%-16s %14s %14s %8s\n" workload "graphc ms" "pytorch ms" ratio
 for model in ${MODELS:-mlp cnn lstm}; do

@@ -1,6 +1,25 @@
 # shellcheck shell=bash
 # Helpers shared by the side-by-side benchmark scripts. Source it after
-# setting `python` (the interpreter that parses the JSON reports).
+# setting `here` (the bench directory) and, unless bench_setup does, `python`
+# (the interpreter that parses the JSON reports).
+
+# bench_setup GRAPHC ROUNDS ITERS: the settings of a graphc-against-PyTorch
+# script: root (the source tree), graphc (GRAPHC, or the build tree's),
+# rounds and iters (the environment's ROUNDS and ITERS, else the defaults
+# given), threads (2, for OpenMP too), python (PYTHON, else the system
+# Python, which has Debian's python3-torch) and work (a temporary directory
+# removed on exit).
+bench_setup() {
+  root="$(dirname "$here")"
+  graphc="${1:-$root/build/tools/graphc/graphc}"
+  rounds="${ROUNDS:-$2}"
+  iters="${ITERS:-$3}"
+  threads=2
+  python="${PYTHON:-/usr/bin/python3}"
+  export OMP_NUM_THREADS=$threads
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+}
 
 # median: the median of the numbers on stdin, one per line.
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }

@@ -12,6 +12,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=lib.sh source-path=SCRIPTDIR
 source "$here/lib.sh"
 bench_setup "${1:-}" 3 20
 shapes="${SHAPES:-128x10 2048x8192}"

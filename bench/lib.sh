@@ -9,6 +9,7 @@
 # given), threads (2, for OpenMP too), python (PYTHON, else the system
 # Python, which has Debian's python3-torch) and work (a temporary directory
 # removed on exit).
+# shellcheck disable=SC2034,SC2154  # sets the caller's variables, from its `here`
 bench_setup() {
   root="$(dirname "$here")"
   graphc="${1:-$root/build/tools/graphc/graphc}"

@@ -85,7 +85,8 @@ OpSchema fused_anchor_schema(const OpSchema& anchor) {
 bool is_integer(DType dtype) { return dtype == DType::i32 || dtype == DType::i64; }
 
 /// Checks what the kernels assume of a body: Placeholders first-come as the
-/// inputs, Consts f32 scalars, every other node an op generated code
+/// inputs, of their dtypes (generated code loads labels as the Placeholder
+/// says), Consts f32 scalars, every other node an op generated code
 /// supports, a row reduction or a LabelMask, reading only nodes before it;
 /// the integer inputs (labels) read only as a LabelMask's labels, which
 /// are nothing else; outputs name body nodes.
@@ -95,6 +96,12 @@ void check_body(const InferContext& ctx, const proto::GraphDef& body) {
   for (const auto& n : body.node()) {
     std::string where = fmt::format("body node '{}' ({})", n.name(), n.op());
     if (n.op() == "Placeholder") {
+      auto dtype = n.attr().find("dtype");
+      if (placeholders < ctx.num_inputs() && dtype != n.attr().end() &&
+          dtype_from_proto(dtype->second.type(), where) != ctx.input(placeholders).dtype) {
+        ctx.fail(fmt::format("{} is not of input {}'s dtype ({})", where, placeholders,
+                             ctx.input(placeholders).to_string()));
+      }
       if (placeholders < ctx.num_inputs() && is_integer(ctx.input(placeholders).dtype)) labels.insert(n.name());
       ++placeholders;
     } else if (n.op() == "Const") {

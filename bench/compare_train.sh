@@ -2,8 +2,8 @@
 # Side-by-side training-step timings of graphc and PyTorch: one SGD-momentum
 # step (forward, backward, update) of the Fashion-MNIST MLP, CNN and row
 # LSTM at batch 128, 2 threads each, alternating graphc and PyTorch for
-# ROUNDS rounds so that machine noise hits both alike. Prints each model's median step time
-# and the ratio graphc ÷ PyTorch (< 1: graphc is faster).
+# ROUNDS rounds so that machine noise hits both alike. Prints each model's
+# median step time and the ratio graphc ÷ PyTorch (< 1: graphc is faster).
 #
 #   bench/compare_train.sh [GRAPHC_BINARY]      (default build/tools/graphc/graphc)
 #   ROUNDS=5 ITERS=50 bench/compare_train.sh

@@ -40,7 +40,7 @@ TEST_CASE("lowering numbers values in topological order and makes a step per com
                                const_node("c", {3}, {1, 2, 3}) +
                                op_node("sp", "Split", {"y"}, "attr { key: 'num_outputs' value { i: 2 } }") +
                                signature_text({{"images", "x"}}, {{"first", "sp"}, {"last", "sp:1"}}));
-  CHECK(m.format_version() == 2);
+  CHECK(m.format_version() == 3);
   CHECK(value_names(m) == std::vector<std::string>{"x", "c", "y", "sp", "sp:1"});
   const auto& y = m.values(2);
   CHECK(y.dtype() == proto::DT_FLOAT);

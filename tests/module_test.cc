@@ -48,8 +48,8 @@ TEST_CASE("Module::from_proto loads a valid module with its signature", "[runtim
 
 TEST_CASE("Module::from_proto rejects inconsistent modules, naming the culprit", "[runtime]") {
   SECTION("another format version") {
-    require_rejected([](proto::Module& m) { m.set_format_version(1); },
-                     "module: format version 1 is not supported (this runtime reads version 2); recompile the model");
+    require_rejected([](proto::Module& m) { m.set_format_version(2); },
+                     "module: format version 2 is not supported (this runtime reads version 3); recompile the model");
   }
   SECTION("a step input id out of range") {
     require_rejected([](proto::Module& m) { m.mutable_steps(0)->set_inputs(1, 9); },

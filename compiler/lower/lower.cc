@@ -22,7 +22,7 @@ namespace graphc {
 namespace {
 
 /// The .gcm format version this compiler writes (runtime/src/module.cc reads it).
-constexpr int kModuleFormatVersion = 2;  // 2: values carry a layout
+constexpr int kModuleFormatVersion = 3;  // 2: values carry a layout; 3: generated kernels return a status
 
 int device_index(const ir::Node* n) {
   const std::string& d = n->device();

@@ -19,7 +19,10 @@ namespace graphc {
 
 namespace {
 
-constexpr int kFormatVersion = 2;  // 2: values carry a layout (a version-1 runtime would misread them)
+// 2: values carry a layout (a version-1 runtime would misread them); 3: generated
+// kernels return the first row with a bad label (a version-2 runtime would read
+// garbage as that row).
+constexpr int kFormatVersion = 3;
 
 /// Value ids are indices into module.values; every id a module mentions is
 /// checked before use.

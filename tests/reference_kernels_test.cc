@@ -18,6 +18,7 @@
 #include "graphc/error.h"
 #include "runtime/core/half.h"
 #include "runtime/core/kernel.h"
+#include "test_graphs.h"
 
 namespace graphc {
 namespace {
@@ -588,6 +589,30 @@ TEST_CASE("reductions over chosen axes, with and without keepdims", "[kernels]")
       {}, {(int64_t{1} << 40) + 1});
   // Summing nothing gives 0.
   check(run1("ReduceSum", reduce_attrs({0}, false), {f32({0, 2}, {})}, f32_type({2})), {2}, {0, 0});
+
+  SECTION("over the leading axes, column blocks fold each output's elements in row order") {
+    // 150 columns: two full blocks of 64 and a partial one.
+    Tensor big = testing::random_tensor({3, 5, 150}, 7);
+    const float* v = big.data<float>();
+    std::vector<float> sum(150), mean(150), max(150);
+    for (int64_t c = 0; c < 150; ++c) {
+      double acc = 0;
+      float top = -std::numeric_limits<float>::infinity();
+      for (int64_t r = 0; r < 15; ++r) {
+        acc += v[r * 150 + c];
+        top = std::max(top, v[r * 150 + c]);
+      }
+      sum[c] = static_cast<float>(acc);
+      mean[c] = static_cast<float>(acc / 15);
+      max[c] = top;
+    }
+    auto values = [&](const char* op) {
+      return values_of<float>(run1(op, reduce_attrs({1, 0}, false), {big}, f32_type({150})));
+    };
+    CHECK(values("ReduceSum") == sum);
+    CHECK(values("ReduceMean") == mean);
+    CHECK(values("ReduceMax") == max);
+  }
 
   SECTION("errors") {
     check_load_error("ReduceSum", reduce_attrs({1, -1}, true), {f32_type({2, 3})}, {f32_type({2, 1})},

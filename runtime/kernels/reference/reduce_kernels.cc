@@ -3,9 +3,13 @@
 // The input is viewed as kept dims × reduced dims. Output element o folds
 // the input elements at kept_offsets[o] + reduced_offsets[r] for every r, in
 // C order. Float sums accumulate in double; integer sums wrap on overflow
-// like Add.
+// like Add. When the reduced axes are the leading ones (a bias gradient:
+// [N, ..., K] summed over all but the last dims), the input is R rows of the
+// K outputs' elements, and blocks of columns are folded row by row, reading
+// memory in order: the same folds in the same order, so the same results.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 #include <type_traits>
 
@@ -39,11 +43,16 @@ class ReduceKernel final : public Kernel {
     kept_offsets_ = strided_offsets(kept, strides);
     reduced_offsets_ = strided_offsets(reduced, strides);
     divisor_ = mean ? static_cast<Acc>(reduced_offsets_.size()) : Acc{1};
+    // axes are sorted and distinct: they are the leading ones when the last is their count - 1.
+    if (!axes->empty() && axes->back() == static_cast<int64_t>(axes->size()) - 1) {
+      columns_ = static_cast<int64_t>(kept_offsets_.size());
+    }
   }
 
   void run(std::span<const Tensor* const> in, std::span<Tensor* const> out) const override {
     const T* x = in[0]->data<T>();
     T* y = out[0]->data<T>();
+    if (columns_ > 0) return fold_rows(x, y);
     for (size_t o = 0; o < kept_offsets_.size(); ++o) {
       Acc acc = init_;
       for (int64_t r : reduced_offsets_) acc = Op{}(acc, static_cast<Acc>(x[kept_offsets_[o] + r]));
@@ -52,10 +61,27 @@ class ReduceKernel final : public Kernel {
   }
 
  private:
+  /// The leading-axes case: x is R rows of columns_ elements.
+  void fold_rows(const T* x, T* y) const {
+    constexpr int64_t kBlock = 64;
+    const auto rows = static_cast<int64_t>(reduced_offsets_.size());
+    Acc acc[kBlock];
+    for (int64_t c0 = 0; c0 < columns_; c0 += kBlock) {
+      int64_t width = std::min(kBlock, columns_ - c0);
+      std::fill_n(acc, width, init_);
+      for (int64_t r = 0; r < rows; ++r) {
+        const T* row = x + r * columns_ + c0;
+        for (int64_t c = 0; c < width; ++c) acc[c] = Op{}(acc[c], static_cast<Acc>(row[c]));
+      }
+      for (int64_t c = 0; c < width; ++c) y[c0 + c] = static_cast<T>(acc[c] / divisor_);
+    }
+  }
+
   Acc init_;
   Acc divisor_;
   std::vector<int64_t> kept_offsets_;
   std::vector<int64_t> reduced_offsets_;
+  int64_t columns_ = 0;  // > 0: the reduced axes are the leading ones
 };
 
 /// double for float, the type itself for integers.

@@ -18,10 +18,12 @@
 #include <cmath>
 
 #include "compiler/ops/op_schema.h"
+#include "graphc/session.h"
 #include "graphc/npy.h"
 #include "op_family_test_util.h"
 #include "runtime/core/rnn_shapes.h"
 #include "runtime/src/kernel_selection.h"
+#include "runtime/src/module_impl.h"
 #include "test_graphs.h"
 
 using namespace graphc;
@@ -439,6 +441,38 @@ TEST_CASE("LSTM, GRU and their gradients match PyTorch, on the reference and the
   };
   check(op_of(cell), inputs, forward_want, 0);
   check(std::string(op_of(cell)) + "Grad", grad_inputs, grad_want, g.num_outputs());
+}
+
+TEST_CASE("bound oneDNN LSTM and LSTMGrad read X from the new storage a session input was given",
+          "[rnn][onednn][session]") {
+  // Layout 0: both kernels read X where it is stored (layout 1 copies it).
+  std::string text = placeholder_node("x", {4, 2, 3}) + placeholder_node("w", {1, 20, 3}) +
+                     placeholder_node("r", {1, 20, 5}) + placeholder_node("dy", {4, 1, 2, 5}) +
+                     op_node("lstm", "LSTM", {"x", "w", "r"}) +
+                     op_node("grad", "LSTMGrad", {"dy", "lstm:1", "lstm:2", "x", "w", "r"}) +
+                     signature_text({{"x", "x"}, {"w", "w"}, {"r", "r"}, {"dy", "dy"}}, {{"y", "lstm"}, {"dx", "grad"}});
+  auto module = Module::from_proto(compile_text(text, 2));
+  int onednn_steps = 0;
+  for (const LoadedStep& step : module->impl().steps) onednn_steps += step.backend == "onednn";
+  REQUIRE(onednn_steps == 2);
+  Tensor x1 = random_tensor({4, 2, 3}, 1), x2 = random_tensor({4, 2, 3}, 2);
+  auto feed = [](Session& session, const Tensor& x) {
+    session.set_input("x", x);
+    session.set_input("w", random_tensor({1, 20, 3}, 3));
+    session.set_input("r", random_tensor({1, 20, 5}, 4));
+    session.set_input("dy", random_tensor({4, 1, 2, 5}, 5));
+  };
+  Session fresh(module);
+  feed(fresh, x2);
+  fresh.run();
+  Session session(module);
+  feed(session, x1);
+  session.run();
+  CHECK(values<float>(session.output("y")) != values<float>(fresh.output("y")));
+  session.input("x") = x2;  // a handle to x2's storage, not a copy
+  session.run();
+  CHECK(values<float>(session.output("y")) == values<float>(fresh.output("y")));
+  CHECK(values<float>(session.output("dx")) == values<float>(fresh.output("dx")));
 }
 
 TEST_CASE("LSTM and GRU fall back to the reference kernel for what oneDNN does not serve", "[rnn][kernels][onednn]") {

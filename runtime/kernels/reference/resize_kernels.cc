@@ -1,107 +1,22 @@
 // Reference kernels of Resize, following the ONNX reference implementation,
-// and of ResizeGrad, its transpose: per dim, each output coordinate maps to
-// an input coordinate x (by the coordinate transformation mode) whose
-// neighbours get 1-D weights (nearest: one of floor/ceil; linear: 2 taps;
-// cubic: 4 taps, Keys kernel with coefficient a); neighbours past the edges
-// read the edge element. The N-D result is the tensor product of the per-dim
-// weights. Taps of weight 0 are dropped when the tables are built, so an
-// unresized dim costs one tap. ResizeGrad walks the same taps and adds each
-// dy element, times the tap's weight, to the x element it read (sums in
-// double); an output element outside x (tf_crop_and_resize's extrapolation)
-// passes no gradient.
+// and of ResizeGrad, its transpose: per dim, each output coordinate reads
+// a few input elements with weights (runtime/core/resize_taps.h); the N-D
+// result is the tensor product of the per-dim weights. Taps of weight 0 are
+// dropped when the tables are built, so an unresized dim costs one tap.
+// ResizeGrad walks the same taps and adds each dy element, times the tap's
+// weight, to the x element it read (sums in double); an output element
+// outside x (tf_crop_and_resize's extrapolation) passes no gradient.
 #include <fmt/format.h>
 
-#include <cmath>
 #include <functional>
 
+#include "runtime/core/resize_taps.h"
 #include "runtime/core/shape_rules.h"
 #include "runtime/kernels/reference/reference_kernels.h"
 #include "runtime/kernels/reference/spec_checks.h"
 
 namespace graphc {
 namespace {
-
-struct Tap {
-  int64_t offset;  // index * stride in x
-  double weight;
-};
-
-struct DimTaps {
-  std::vector<std::vector<Tap>> taps;  // per output coordinate
-  std::vector<bool> outside;           // tf_crop_and_resize: extrapolate
-};
-
-std::vector<double> cubic_coeffs(double r, double a) {
-  return {((a * (r + 1) - 5 * a) * (r + 1) + 8 * a) * (r + 1) - 4 * a, ((a + 2) * r - (a + 3)) * r * r + 1,
-          ((a + 2) * (1 - r) - (a + 3)) * (1 - r) * (1 - r) + 1,
-          ((a * ((1 - r) + 1) - 5 * a) * ((1 - r) + 1) + 8 * a) * ((1 - r) + 1) - 4 * a};
-}
-
-DimTaps dim_taps(const AttrMap& attrs, int64_t in, int64_t out, double scale, double roi_start, double roi_end,
-                 int64_t stride) {
-  const std::string& mode = attrs.get_string("mode");
-  const std::string& ctm = attrs.get_string("coordinate_transformation_mode");
-  const std::string& nearest = attrs.get_string("nearest_mode");
-  double a = attrs.get_float("cubic_coeff_a");
-  bool exclude = attrs.get_bool("exclude_outside");
-  double out_width = scale * static_cast<double>(in);
-  DimTaps result;
-  for (int64_t o = 0; o < out; ++o) {
-    double xo = static_cast<double>(o), x = 0;
-    bool outside = false;
-    if (ctm == "align_corners") {
-      x = out_width == 1 ? 0 : xo * static_cast<double>(in - 1) / (out_width - 1);
-    } else if (ctm == "asymmetric") {
-      x = xo / scale;
-    } else if (ctm == "tf_crop_and_resize") {
-      x = out_width == 1 ? (roi_end - roi_start) * static_cast<double>(in - 1) / 2
-                         : xo * (roi_end - roi_start) * static_cast<double>(in - 1) / (out_width - 1);
-      x += roi_start * static_cast<double>(in - 1);
-      outside = x < 0 || x > static_cast<double>(in - 1);
-    } else if (ctm == "pytorch_half_pixel") {
-      x = out_width == 1 ? -0.5 : (xo + 0.5) / scale - 0.5;
-    } else if (ctm == "tf_half_pixel_for_nn") {
-      x = (xo + 0.5) / scale;
-    } else {
-      x = (xo + 0.5) / scale - 0.5;
-    }
-    double fl = std::floor(x);
-    bool integral = x == fl;
-    double ratio = integral ? 1.0 : x - fl;
-    auto base = static_cast<int64_t>(fl) - (integral ? 1 : 0);  // the tap left of x
-    std::vector<double> coeffs;
-    int64_t first = base;
-    if (mode == "cubic") {
-      coeffs = cubic_coeffs(ratio, a);
-      first = base - 1;
-    } else if (mode == "linear") {
-      coeffs = {1 - ratio, ratio};
-    } else {
-      bool ceil = integral ? true
-                  : nearest == "round_prefer_floor" ? ratio > 0.5
-                  : nearest == "round_prefer_ceil"  ? ratio >= 0.5
-                  : nearest == "ceil";
-      coeffs = {ceil ? 0.0 : 1.0, ceil ? 1.0 : 0.0};
-    }
-    std::vector<Tap> taps;
-    double total = 0;
-    for (size_t k = 0; k < coeffs.size(); ++k) {
-      int64_t idx = first + static_cast<int64_t>(k);
-      bool inside = idx >= 0 && idx < in;
-      double w = exclude && !inside ? 0.0 : coeffs[k];
-      total += w;
-      if (w == 0) continue;
-      int64_t clamped = std::clamp<int64_t>(idx, 0, in - 1);
-      taps.push_back({clamped * stride, w});
-    }
-    if (exclude && total != 0) {
-      for (auto& t : taps) t.weight /= total;
-    }
-    result.taps.push_back(std::move(taps));
-    result.outside.push_back(outside);
-  }
-  return result;
-}
 
 /// The per-dim tap tables of a Resize from x (shape `x`) to `sizes`,
 /// checked against the node's attributes.
@@ -117,14 +32,14 @@ class ResizeMap {
     std::vector<float> roi = spec.attrs.get_floats("roi");
     if (!scales.empty() && scales.size() != x.size()) fail(spec, "attribute 'scales' must match the rank");
     if (!roi.empty() && roi.size() != 2 * x.size()) fail(spec, "attribute 'roi' must have 2*rank entries");
-    std::vector<int64_t> strides = strides_of(x);
+    strides_ = strides_of(x);
     for (size_t d = 0; d < x.size(); ++d) {
       double scale = scales.empty() ? (x[d] == 0 ? 1.0 : static_cast<double>(sizes[d]) / static_cast<double>(x[d]))
                                     : static_cast<double>(scales[d]);
       if (!(scale > 0)) fail(spec, "scales must be positive");
       double start = roi.empty() ? 0.0 : roi[d];
       double end = roi.empty() ? 1.0 : roi[x.size() + d];
-      dims_.push_back(dim_taps(spec.attrs, x[d], sizes[d], scale, start, end, strides[d]));
+      dims_.push_back(resize_dim_taps(spec.attrs, x[d], sizes[d], scale, start, end));
     }
     out_shape_ = Shape(sizes.begin(), sizes.end());
   }
@@ -157,8 +72,8 @@ class ResizeMap {
   double gather(const float* x, const std::vector<int64_t>& index, size_t d = 0, int64_t offset = 0) const {
     if (d == index.size()) return x[offset];
     double sum = 0;
-    for (const Tap& t : dims_[d].taps[static_cast<size_t>(index[d])]) {
-      sum += t.weight * gather(x, index, d + 1, offset + t.offset);
+    for (const ResizeTap& t : dims_[d].taps[static_cast<size_t>(index[d])]) {
+      sum += t.weight * gather(x, index, d + 1, offset + t.index * strides_[d]);
     }
     return sum;
   }
@@ -169,13 +84,14 @@ class ResizeMap {
       dx[offset] += g;
       return;
     }
-    for (const Tap& t : dims_[d].taps[static_cast<size_t>(index[d])]) {
-      scatter(g * t.weight, dx, index, d + 1, offset + t.offset);
+    for (const ResizeTap& t : dims_[d].taps[static_cast<size_t>(index[d])]) {
+      scatter(g * t.weight, dx, index, d + 1, offset + t.index * strides_[d]);
     }
   }
 
  private:
-  std::vector<DimTaps> dims_;
+  std::vector<ResizeDimTaps> dims_;
+  std::vector<int64_t> strides_;  // x's
   Shape out_shape_;
 };
 

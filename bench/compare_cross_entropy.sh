@@ -17,7 +17,7 @@ source "$here/lib.sh"
 bench_setup "${1:-}" 3 20
 shapes="${SHAPES:-128x10 2048x8192}"
 
-printf "%-12s %12s %12s %12s %9s %9s\n" shape "-O1 µs" "-O2 µs" "pytorch µs" "O2÷O1" "O2÷torch"
+o1_o2_peer_header shape
 for shape in $shapes; do
   rows=${shape%x*} cols=${shape#*x}
   for level in 1 2; do
@@ -31,9 +31,5 @@ for shape in $shapes; do
     theirs+=("$("$python" "$here/peer_cross_entropy_pytorch.py" --rows "$rows" --cols "$cols" --iters "$iters" \
       --threads "$threads" | field median_us)")
   done
-  a=$(printf "%s\n" "${o1[@]}" | median)
-  b=$(printf "%s\n" "${o2[@]}" | median)
-  t=$(printf "%s\n" "${theirs[@]}" | median)
-  printf "%-12s %12.1f %12.1f %12.1f %9.3f %9.3f\n" "$shape" "$a" "$b" "$t" "$(echo "$b / $a" | bc -l)" \
-    "$(echo "$b / $t" | bc -l)"
+  o1_o2_peer_row "$shape" "${o1[*]}" "${o2[*]}" "${theirs[*]}"
 done

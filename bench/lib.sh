@@ -26,3 +26,15 @@ bench_setup() {
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 # field NAME: the value of NAME in the JSON object on stdin.
 field() { "${python:-python3}" -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+
+# o1_o2_peer_header FIRST / o1_o2_peer_row LABEL "O1 TIMES" "O2 TIMES" "PEER TIMES":
+# a table of median times (µs; each argument a space-separated list) and the
+# ratios -O2 ÷ -O1 and -O2 ÷ the peer (< 1: -O2 is faster).
+o1_o2_peer_header() { printf "%-12s %12s %12s %12s %9s %9s\n" "$1" "-O1 µs" "-O2 µs" "pytorch µs" "O2÷O1" "O2÷torch"; }
+o1_o2_peer_row() {
+  local a b t
+  # shellcheck disable=SC2086  # the lists split into one time per line
+  a=$(printf "%s\n" $2 | median) b=$(printf "%s\n" $3 | median) t=$(printf "%s\n" $4 | median)
+  printf "%-12s %12.1f %12.1f %12.1f %9.3f %9.3f\n" "$1" "$a" "$b" "$t" "$(echo "$b / $a" | bc -l)" \
+    "$(echo "$b / $t" | bc -l)"
+}

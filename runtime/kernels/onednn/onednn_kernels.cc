@@ -12,6 +12,7 @@ const KernelRegistry& KernelRegistry::onednn() {
     register_onednn_gradient_kernels(r);
     register_onednn_rnn_kernels(r);
     register_onednn_rnn_grad_kernels(r);
+    register_onednn_resize_kernels(r);
     return r;
   }();
   return registry;

@@ -14,5 +14,6 @@ void register_onednn_nn_kernels(KernelRegistry& r);           // nn_kernels.cc
 void register_onednn_gradient_kernels(KernelRegistry& r);     // gradient_kernels.cc: backward ops
 void register_onednn_rnn_kernels(KernelRegistry& r);          // rnn_kernels.cc: LSTM, GRU
 void register_onednn_rnn_grad_kernels(KernelRegistry& r);     // rnn_grad_kernels.cc: LSTMGrad, GRUGrad
+void register_onednn_resize_kernels(KernelRegistry& r);       // resize_kernels.cc: Resize, ResizeGrad
 
 }  // namespace graphc

@@ -28,11 +28,6 @@ std::unique_ptr<std::byte, FreeDeleter> allocate(size_t bytes) {
   return std::unique_ptr<std::byte, FreeDeleter>(p);
 }
 
-dnnl::memory::desc bytes_desc(size_t bytes) {
-  return dnnl::memory::desc({static_cast<dnnl::memory::dim>(bytes)}, dnnl::memory::data_type::u8,
-                            dnnl::memory::format_tag::x);
-}
-
 }  // namespace
 
 const dnnl::engine& cpu_engine() {
@@ -100,33 +95,13 @@ PrimitiveKernel::PrimitiveKernel(const dnnl::primitive_desc& pd) { then(pd); }
 
 void PrimitiveKernel::then(const dnnl::primitive_desc& pd) {
   stages_.push_back(Stage{pd, dnnl::primitive(pd), {}, {}, {}, {}});
-  fit_scratchpad(pd);
+  scratch_.fit_scratchpad(pd);
 }
 
-size_t PrimitiveKernel::scratch_bytes() const { return buffer_bytes_ + scratchpad_bytes_; }
-
-size_t PrimitiveKernel::reserve(size_t bytes) {
-  size_t offset = buffer_bytes_;
-  buffer_bytes_ += aligned_size(bytes);
-  return offset;
-}
-
-void PrimitiveKernel::fit_scratchpad(const dnnl::primitive_desc_base& pd) {
-  scratchpad_bytes_ = std::max(scratchpad_bytes_, aligned_size(pd.scratchpad_desc().get_size()));
-}
+size_t PrimitiveKernel::scratch_bytes() const { return scratch_.bytes(); }
 
 dnnl::memory::desc PrimitiveKernel::wanted(int arg) const {
   return stages_.back().pd.query_md(dnnl::query::exec_arg_md, arg);
-}
-
-dnnl::reorder PrimitiveKernel::make_reorder(const dnnl::memory::desc& from, const dnnl::memory::desc& to) {
-  try {
-    dnnl::reorder::primitive_desc pd(cpu_engine(), from, cpu_engine(), to, scratchpad_attr());
-    fit_scratchpad(pd);
-    return dnnl::reorder(pd);
-  } catch (const dnnl::error& e) {
-    unavailable("reorder", e);
-  }
 }
 
 void PrimitiveKernel::bind_input(int arg, size_t index, const dnnl::memory::desc& stored, const Tensor* constant) {
@@ -141,8 +116,8 @@ void PrimitiveKernel::bind_input(int arg, size_t index, const dnnl::memory::desc
       dnnl::reorder(from, to).execute(stream, from, to);
       stream.wait();
     } else {
-      b.reorder = make_reorder(b.stored, b.wanted);
-      b.scratch_offset = reserve(b.wanted.get_size());
+      b.reorder = scratch_.make_reorder(b.stored, b.wanted);
+      b.scratch_offset = scratch_.reserve(b.wanted.get_size());
     }
   }
   stages_.back().inputs.push_back(std::move(b));
@@ -151,19 +126,19 @@ void PrimitiveKernel::bind_input(int arg, size_t index, const dnnl::memory::desc
 void PrimitiveKernel::bind_output(int arg, size_t index, const dnnl::memory::desc& stored) {
   Binding b{arg, index, stored, wanted(arg)};
   if (b.wanted != b.stored) {
-    b.reorder = make_reorder(b.wanted, b.stored);
-    b.scratch_offset = reserve(b.wanted.get_size());
+    b.reorder = scratch_.make_reorder(b.wanted, b.stored);
+    b.scratch_offset = scratch_.reserve(b.wanted.get_size());
   }
   stages_.back().outputs.push_back(std::move(b));
 }
 
 void PrimitiveKernel::bind_accumulator(size_t index, const dnnl::memory::desc& stored) {
-  stages_.back().accumulator = Accumulator{index, stored, make_reorder(stored, wanted(DNNL_ARG_DST))};
+  stages_.back().accumulator = Accumulator{index, stored, scratch_.make_reorder(stored, wanted(DNNL_ARG_DST))};
 }
 
 size_t PrimitiveKernel::bind_new_buffer(int arg) {
   dnnl::memory::desc desc = wanted(arg);
-  buffers_.push_back({desc, reserve(desc.get_size())});
+  buffers_.push_back({desc, scratch_.reserve(desc.get_size())});
   stages_.back().buffers.emplace_back(arg, buffers_.size() - 1);
   return buffers_.size() - 1;
 }
@@ -199,9 +174,7 @@ std::unique_ptr<BoundKernel> PrimitiveKernel::bind(const KernelBinding& binding)
   auto in_scratch = [&](const dnnl::memory::desc& desc, size_t offset) {
     return dnnl::memory(desc, engine, scratch + offset);
   };
-  dnnl::memory scratchpad;
-  if (scratchpad_bytes_ > 0) scratchpad = in_scratch(bytes_desc(scratchpad_bytes_), buffer_bytes_);
-  auto bound = std::make_unique<BoundPrimitives>(scratchpad);
+  auto bound = std::make_unique<BoundPrimitives>(scratch_.scratchpad(scratch));
   PreparedCalls& calls = bound->calls;
   using Args = PreparedCalls::Args;
 

@@ -48,6 +48,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "runtime/core/kernel.h"
+#include "runtime/kernels/onednn/scratch_layout.h"
 
 namespace graphc::onednn {
 
@@ -187,17 +188,10 @@ class PrimitiveKernel final : public Kernel {
 
   /// The layout the last primitive wants for argument `arg`.
   dnnl::memory::desc wanted(int arg) const;
-  /// A per-run reorder from `from` to `to` using the shared scratchpad.
-  dnnl::reorder make_reorder(const dnnl::memory::desc& from, const dnnl::memory::desc& to);
-  /// Reserves `bytes` of buffers in the scratch block; returns their offset.
-  size_t reserve(size_t bytes);
-  /// Grows the scratchpad to what `pd` needs.
-  void fit_scratchpad(const dnnl::primitive_desc_base& pd);
 
   std::vector<Stage> stages_;    // in the order they run
   std::vector<Buffer> buffers_;  // the intermediate buffers
-  size_t buffer_bytes_ = 0;      // reorder and intermediate buffers, from offset 0
-  size_t scratchpad_bytes_ = 0;  // the largest scratchpad among the primitives and their reorders
+  ScratchLayout scratch_;        // reorder and intermediate buffers, then the shared scratchpad
 };
 
 }  // namespace graphc::onednn

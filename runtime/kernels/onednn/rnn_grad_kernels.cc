@@ -166,8 +166,8 @@ class RnnGradPrimitiveKernel final : public RnnScratchKernel<RnnGradPrimitiveKer
     dir.backward_iter_reorder = reorder(m_.iter_plain, dir.backward_iter);
     dir.diff_layer_reorder = reorder(dir.diff_layer, m_.layer_plain);
     dir.diff_iter_reorder = reorder(dir.diff_iter, m_.iter_plain);
-    scratch_.fit_scratchpad(forward.scratchpad_desc().get_size());
-    scratch_.fit_scratchpad(backward.scratchpad_desc().get_size());
+    scratch_.fit_scratchpad(forward);
+    scratch_.fit_scratchpad(backward);
     return dir;
   }
 

@@ -179,7 +179,7 @@ class RnnPrimitiveKernel final : public RnnScratchKernel<RnnPrimitiveKernel> {
 
   Direction make_direction(bool right_to_left) {
     dnnl::primitive_desc pd = rnn_forward_pd(shape_, m_, dnnl::prop_kind::forward_inference, right_to_left);
-    scratch_.fit_scratchpad(pd.scratchpad_desc().get_size());
+    scratch_.fit_scratchpad(pd);
     Direction dir;
     dir.primitive = dnnl::primitive(pd);
     dir.layer_wanted = pd.query_md(dnnl::query::exec_arg_md, DNNL_ARG_WEIGHTS_LAYER);

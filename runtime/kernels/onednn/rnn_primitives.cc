@@ -12,10 +12,6 @@ namespace {
 
 using dnnl::memory;
 
-constexpr size_t kAlignment = 64;
-
-size_t aligned(size_t bytes) { return (bytes + kAlignment - 1) / kAlignment * kAlignment; }
-
 /// oneDNN's gate g takes ONNX's gate kLstmGateOrder[g] (LSTM; GRU keeps its order).
 constexpr int64_t kLstmGateOrder[] = {0, 2, 3, 1};
 /// oneDNN's peephole k (i, f, o) takes ONNX's P row kPeepholeOrder[k] (i, o, f).
@@ -175,31 +171,6 @@ void gather_state(const RnnGeometry& g, int64_t d, const float* state, float* to
       std::fill_n(to + n * g.hidden, h, 0.0f);
     }
   }
-}
-
-size_t RnnScratch::reserve(size_t bytes) {
-  size_t offset = buffer_bytes_;
-  buffer_bytes_ += aligned(bytes);
-  return offset;
-}
-
-void RnnScratch::fit_scratchpad(size_t bytes) { scratchpad_bytes_ = std::max(scratchpad_bytes_, aligned(bytes)); }
-
-dnnl::reorder RnnScratch::make_reorder(const memory::desc& from, const memory::desc& to) {
-  try {
-    dnnl::reorder::primitive_desc pd(cpu_engine(), from, cpu_engine(), to, scratchpad_attr());
-    fit_scratchpad(pd.scratchpad_desc().get_size());
-    return dnnl::reorder(pd);
-  } catch (const dnnl::error& e) {
-    unavailable("reorder", e);
-  }
-}
-
-memory RnnScratch::scratchpad(std::byte* block) const {
-  if (scratchpad_bytes_ == 0) return {};
-  return memory(memory::desc({static_cast<memory::dim>(scratchpad_bytes_)}, memory::data_type::u8,
-                             memory::format_tag::x),
-                cpu_engine(), block + buffer_bytes_);
 }
 
 }  // namespace graphc::onednn

@@ -3,7 +3,7 @@
 // what oneDNN serves, the memory descriptors, the forward primitive of one
 // direction, the parameters moved between ONNX's order and oneDNN's (and
 // their gradients back), the sequences moved between the ONNX layouts and
-// oneDNN's [T, N, C] (tnc), and the layout of a kernel's scratch block.
+// oneDNN's [T, N, C] (tnc), and the kernels' common frame (RnnScratchKernel).
 //
 // One primitive per direction (left-to-right, or right-to-left for
 // "reverse" and the second direction of "bidirectional"): oneDNN's
@@ -26,6 +26,7 @@
 
 #include "runtime/core/kernel.h"
 #include "runtime/core/rnn_shapes.h"
+#include "runtime/kernels/onednn/scratch_layout.h"
 
 namespace graphc::onednn {
 
@@ -96,26 +97,6 @@ void x_to_tnc(const RnnGeometry& g, const float* x, float* tnc);
 /// Direction d's initial state (zeros when `state` is null) as [N, H].
 void gather_state(const RnnGeometry& g, int64_t d, const float* state, float* to);
 
-/// The per-run scratch block of an RNN kernel: buffers at 64-byte aligned
-/// offsets, then the scratchpad its primitives and reorders share.
-class RnnScratch {
- public:
-  /// Reserves `bytes` of buffer; returns its offset in the block.
-  size_t reserve(size_t bytes);
-  /// Grows the scratchpad to `bytes`.
-  void fit_scratchpad(size_t bytes);
-  /// A reorder from `from` to `to` using the shared scratchpad.
-  dnnl::reorder make_reorder(const dnnl::memory::desc& from, const dnnl::memory::desc& to);
-
-  size_t bytes() const { return buffer_bytes_ + scratchpad_bytes_; }
-  /// The scratchpad of the block at `block`, or an empty memory when none is needed.
-  dnnl::memory scratchpad(std::byte* block) const;
-
- private:
-  size_t buffer_bytes_ = 0;
-  size_t scratchpad_bytes_ = 0;
-};
-
 /// An RNN kernel whose Derived::Bound (one session's step, built from the
 /// kernel and a KernelBinding) does the work over a scratch block laid out
 /// by the constructor in scratch_: bind() makes one over the session's
@@ -136,7 +117,7 @@ class RnnScratchKernel : public Kernel {
   }
 
  protected:
-  RnnScratch scratch_;
+  ScratchLayout scratch_;
 };
 
 /// Kernel input `index` as floats, or null when absent.
